@@ -1,0 +1,7 @@
+#!/usr/bin/env node
+// Entry point of the `wasi-operator` binary (controller, local cluster, tools, demo).
+import { ensureSupportedNode } from './ensure-node.mjs';
+
+ensureSupportedNode(import.meta.url, []);
+const { main } = await import('../dist/operator/src/cli/wasi-operator.js');
+process.exitCode = await main(process.argv.slice(2));

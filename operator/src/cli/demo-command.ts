@@ -1,0 +1,4 @@
+export async function demoCommand(): Promise<number> {
+  process.stderr.write('demo: not implemented yet\n');
+  return 1;
+}

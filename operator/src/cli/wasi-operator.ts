@@ -1,0 +1,39 @@
+// `wasi-operator` command dispatcher. Each subcommand is imported lazily so
+// that `tools ensure` does not load client-node and `controller` does not load
+// the local-cluster code.
+
+const USAGE = `usage: wasi-operator <command>
+
+commands:
+  demo                       run the seed scenario end to end and print its result
+  controller [flags]         run the WasiApp controller (see --help)
+  cluster up|down|status     a local control plane of real Kubernetes
+  tools ensure NAME|--all    build the pinned Go tools into the cache (daprd, etcd, kubernetes)
+`;
+
+type Command = (args: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  tools: async () => (await import('./tools-command.js')).toolsCommand,
+  demo: async () => (await import('./demo-command.js')).demoCommand,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h') {
+    process.stdout.write(USAGE);
+    return name === undefined ? 2 : 0;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    process.stderr.write(`wasi-operator: unknown command "${name}"\n${USAGE}`);
+    return 2;
+  }
+  try {
+    return await (await load())(rest);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    process.stderr.write(`wasi-operator ${name}: ${err instanceof Error ? err.message : String(err)}${code ? ` (${code})` : ''}\n`);
+    return 1;
+  }
+}

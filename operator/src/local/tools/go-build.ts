@@ -1,0 +1,104 @@
+// Builds pinned Go tools into the cache, with visible progress on the first
+// build and a stamp check that makes every later call instant.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { WasiOperatorError } from '../../util/errors.js';
+import { binDir, cacheRoot } from './cache-dir.js';
+import { binaryNames, stampOf, type GoToolPin } from './pins.js';
+import { packagePath, wrapperGoMod, wrapperToolsGo } from './wrapper-module.js';
+
+const PROGRESS_INTERVAL_MS = 10_000;
+
+export type ProgressReporter = (line: string) => void;
+
+const stderrProgress: ProgressReporter = (line) => process.stderr.write(`[tools] ${line}\n`);
+
+function stampPath(pin: GoToolPin): string {
+  return join(binDir(), `.${pin.name}.stamp`);
+}
+
+export function toolPaths(pin: GoToolPin): Record<string, string> {
+  return Object.fromEntries(binaryNames(pin).map((bin) => [bin, join(binDir(), bin)]));
+}
+
+export function isToolCurrent(pin: GoToolPin): boolean {
+  const stamp = stampPath(pin);
+  if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== stampOf(pin)) return false;
+  return Object.values(toolPaths(pin)).every((path) => existsSync(path));
+}
+
+export function findGo(): string {
+  const onPath = spawnSync('sh', ['-c', 'command -v go'], { encoding: 'utf8' });
+  if (onPath.status === 0 && onPath.stdout.trim() !== '') return onPath.stdout.trim();
+  if (existsSync('/usr/local/go/bin/go')) return '/usr/local/go/bin/go';
+  throw new WasiOperatorError(
+    'ERR_GO_NOT_FOUND',
+    'Go is needed to build daprd, etcd and Kubernetes from their modules; install Go >= 1.26 at /usr/local/go or put `go` on PATH',
+  );
+}
+
+function runGo(go: string, args: string[], cwd: string, onLine?: (line: string) => void): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(go, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GOFLAGS: '' } });
+    let stdout = '';
+    const tail: string[] = [];
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    createInterface({ input: child.stderr }).on('line', (line) => {
+      tail.push(line);
+      if (tail.length > 40) tail.shift();
+      onLine?.(line);
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve(stdout);
+      else reject(new WasiOperatorError('ERR_GO_BUILD', `go ${args.join(' ')} failed (exit ${code}):\n${tail.join('\n')}`));
+    });
+  });
+}
+
+async function upstreamGoMod(go: string, pin: GoToolPin, cwd: string): Promise<string> {
+  const json = await runGo(go, ['mod', 'download', '-json', `${pin.module}@${pin.version}`], cwd);
+  const info = JSON.parse(json) as { GoMod?: string; Error?: string };
+  if (!info.GoMod) throw new WasiOperatorError('ERR_GO_BUILD', `cannot download ${pin.module}@${pin.version}: ${info.Error ?? 'no go.mod'}`);
+  return readFileSync(info.GoMod, 'utf8');
+}
+
+/** Returns the paths of the pin's binaries, building them first if the cache is stale. */
+export async function ensureTool(pin: GoToolPin, progress: ProgressReporter = stderrProgress): Promise<Record<string, string>> {
+  if (isToolCurrent(pin)) return toolPaths(pin);
+  const go = findGo();
+  const workDir = join(cacheRoot(), 'build', `${pin.name}-${pin.version}`);
+  const outDir = join(workDir, 'out');
+  mkdirSync(outDir, { recursive: true });
+  mkdirSync(binDir(), { recursive: true });
+
+  progress(`building ${pin.name} ${pin.version} from ${pin.module} (first build takes ${pin.firstBuildEstimate} on 2 cores; cached afterwards)`);
+  writeFileSync(join(workDir, 'go.mod'), wrapperGoMod(await upstreamGoMod(go, pin, workDir), pin));
+  writeFileSync(join(workDir, 'tools.go'), wrapperToolsGo(pin));
+
+  const started = Date.now();
+  let compiled = 0;
+  let downloaded = 0;
+  const timer = setInterval(() => {
+    const seconds = Math.round((Date.now() - started) / 1000);
+    progress(`${pin.name}: ${downloaded} modules downloaded, ${compiled} packages compiled (${seconds}s)`);
+  }, PROGRESS_INTERVAL_MS);
+  try {
+    const args = ['build', '-mod=mod', '-v', '-trimpath', '-o', `${outDir}/`];
+    if (pin.tags?.length) args.push('-tags', pin.tags.join(','));
+    args.push(...pin.packages.map((pkg) => packagePath(pin, pkg)));
+    await runGo(go, args, workDir, (line) => {
+      if (line.startsWith('go: downloading')) downloaded++;
+      else if (!line.startsWith('go:') && !line.includes(' ')) compiled++;
+    });
+  } finally {
+    clearInterval(timer);
+  }
+
+  for (const bin of binaryNames(pin)) renameSync(join(outDir, bin), join(binDir(), bin));
+  writeFileSync(stampPath(pin), stampOf(pin));
+  progress(`built ${pin.name} ${pin.version} in ${Math.round((Date.now() - started) / 1000)}s → ${binDir()}`);
+  return toolPaths(pin);
+}

