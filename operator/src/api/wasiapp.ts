@@ -13,6 +13,8 @@ export interface WasiModuleSource {
   url?: string;
   sha256?: string;
   image?: string;
+  /** The module's path inside `image`; default `module.wasm`. */
+  path?: string;
 }
 
 export interface SecretKeyRef {
@@ -72,6 +74,7 @@ export interface WasiAppResult {
   exitCode: number;
   reason?: string;
   output?: string;
+  compileMillis?: number;
   instantiateMillis?: number;
   runMillis?: number;
 }

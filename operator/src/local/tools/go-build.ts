@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { WasiOperatorError } from '../../util/errors.js';
 import { binDir, cacheRoot } from './cache-dir.js';
-import { binaryNames, stampOf, type GoToolPin } from './pins.js';
+import { binaryNames, goOutputName, stampOf, type GoToolPin } from './pins.js';
 import { packagePath, wrapperGoMod, wrapperToolsGo } from './wrapper-module.js';
 
 const PROGRESS_INTERVAL_MS = 10_000;
@@ -86,8 +86,9 @@ export async function ensureTool(pin: GoToolPin, progress: ProgressReporter = st
     progress(`${pin.name}: ${downloaded} modules downloaded, ${compiled} packages compiled (${seconds}s)`);
   }, PROGRESS_INTERVAL_MS);
   try {
-    const args = ['build', '-mod=mod', '-v', '-trimpath', '-o', `${outDir}/`];
+    const args = ['build', '-mod=mod', '-v', '-o', `${outDir}/`];
     if (pin.tags?.length) args.push('-tags', pin.tags.join(','));
+    if (pin.ldflags?.length) args.push('-ldflags', pin.ldflags.join(' '));
     args.push(...pin.packages.map((pkg) => packagePath(pin, pkg)));
     await runGo(go, args, workDir, (line) => {
       if (line.startsWith('go: downloading')) downloaded++;
@@ -97,7 +98,8 @@ export async function ensureTool(pin: GoToolPin, progress: ProgressReporter = st
     clearInterval(timer);
   }
 
-  for (const bin of binaryNames(pin)) renameSync(join(outDir, bin), join(binDir(), bin));
+  const names = binaryNames(pin);
+  pin.packages.forEach((pkg, i) => renameSync(join(outDir, goOutputName(pin, pkg)), join(binDir(), names[i] ?? pin.name)));
   writeFileSync(stampPath(pin), stampOf(pin));
   progress(`built ${pin.name} ${pin.version} in ${Math.round((Date.now() - started) / 1000)}s → ${binDir()}`);
   return toolPaths(pin);

@@ -9,6 +9,8 @@ export interface GoToolPin {
   /** Main packages to build; each becomes bin/<last path element>. */
   packages: string[];
   tags?: string[];
+  /** `-X` linker settings, so the binaries report their real version. */
+  ldflags?: string[];
   /**
    * Upstream go.mod `replace` lines that point at local paths (monorepo
    * staging dirs) must point at published modules in a wrapper module.
@@ -23,15 +25,17 @@ export interface GoToolPin {
 
 const KUBERNETES_VERSION = '1.37.2';
 const ETCD_VERSION = '3.6.16';
+// 1.18.3 replaces pulsar-client-go with a fork the Go module proxy does not serve.
+const DAPR_VERSION = '1.18.2';
 
 export const DAPRD: GoToolPin = {
   name: 'daprd',
   module: 'github.com/dapr/dapr',
-  // 1.18.3 replaces pulsar-client-go with a fork the module proxy does not serve.
-  version: 'v1.18.2',
+  version: `v${DAPR_VERSION}`,
   packages: ['cmd/daprd'],
   tags: ['stablecomponents'],
-  firstBuildEstimate: '10-15 minutes',
+  ldflags: [`-X github.com/dapr/dapr/pkg/buildinfo.version=${DAPR_VERSION}`],
+  firstBuildEstimate: 'about 10 minutes',
 };
 
 export const ETCD: GoToolPin = {
@@ -51,7 +55,13 @@ export const KUBERNETES: GoToolPin = {
   // Staging modules are published as k8s.io/<name> v0.<minor>.<patch>.
   publishedVersionOf: (module) => (module.startsWith('k8s.io/') ? `v0.${KUBERNETES_VERSION.split('.').slice(1).join('.')}` : undefined),
   unpublished: ['k8s.io/sample-cli-plugin', 'k8s.io/sample-controller'],
-  firstBuildEstimate: '15-25 minutes',
+  ldflags: [
+    `-X k8s.io/component-base/version.gitVersion=v${KUBERNETES_VERSION}`,
+    `-X k8s.io/component-base/version.gitMajor=${KUBERNETES_VERSION.split('.')[0]}`,
+    `-X k8s.io/component-base/version.gitMinor=${KUBERNETES_VERSION.split('.')[1]}`,
+    '-X k8s.io/component-base/version.gitTreeState=clean',
+  ],
+  firstBuildEstimate: 'about 10 minutes',
 };
 
 export const GO_TOOLS: readonly GoToolPin[] = [DAPRD, ETCD, KUBERNETES];
@@ -60,6 +70,16 @@ export function binaryNames(pin: GoToolPin): string[] {
   return pin.packages.map((pkg) => (pkg === '.' ? pin.name : pkg.split('/').pop() ?? pin.name));
 }
 
+/**
+ * The file name `go build -o DIR/` gives a main package: its last import-path
+ * element, skipping a major-version suffix (`go.etcd.io/etcd/server/v3` → `server`).
+ */
+export function goOutputName(pin: GoToolPin, pkg: string): string {
+  const elements = (pkg === '.' ? pin.module : `${pin.module}/${pkg}`).split('/');
+  const last = elements.pop() ?? pin.name;
+  return /^v\d+$/.test(last) ? (elements.pop() ?? pin.name) : last;
+}
+
 export function stampOf(pin: GoToolPin): string {
-  return JSON.stringify({ module: pin.module, version: pin.version, packages: pin.packages, tags: pin.tags ?? [] });
+  return JSON.stringify({ module: pin.module, version: pin.version, packages: pin.packages, tags: pin.tags ?? [], ldflags: pin.ldflags ?? [] });
 }

@@ -1,0 +1,18 @@
+// What the operator is configured with (flags and env, parsed in
+// controller/config.ts); the pure resource builders take it as input.
+import type { SecretKeyRef } from './wasiapp.js';
+
+export interface DefaultRedisConfig {
+  /** host:port of the Redis that backs WasiApps that name no state store. */
+  host: string;
+  passwordSecretRef?: SecretKeyRef;
+  enableTLS?: boolean;
+}
+
+export interface OperatorConfig {
+  /** Image that runs `wasi-host`; a WasiApp's spec.hostImage overrides it. */
+  hostImage: string;
+  defaultRedis: DefaultRedisConfig;
+  /** Namespaces to watch; empty means all namespaces. */
+  namespaces: string[];
+}
