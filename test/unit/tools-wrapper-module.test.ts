@@ -1,0 +1,56 @@
+import { wrapperGoMod, wrapperToolsGo } from '../../operator/src/local/tools/wrapper-module.js';
+import { DAPRD, ETCD, KUBERNETES, stampOf } from '../../operator/src/local/tools/pins.js';
+
+const kubernetesGoMod = `module k8s.io/kubernetes
+
+go 1.26.0
+
+require (
+	k8s.io/api v0.0.0
+	github.com/spf13/cobra v1.10.2
+)
+
+replace (
+	k8s.io/api => ./staging/src/k8s.io/api
+	k8s.io/sample-controller => ./staging/src/k8s.io/sample-controller
+	github.com/foo/bar => github.com/fork/bar v1.2.3
+)
+`;
+
+describe('wrapper go.mod', () => {
+  test('points staging replaces at the published v0 module of the same release', () => {
+    const out = wrapperGoMod(kubernetesGoMod, KUBERNETES);
+    expect(out).toContain('\tk8s.io/api => k8s.io/api v0.37.2');
+    expect(out).not.toContain('./staging');
+  });
+
+  test('drops replaces of modules that are never published', () => {
+    expect(wrapperGoMod(kubernetesGoMod, KUBERNETES)).not.toContain('sample-controller');
+  });
+
+  test('keeps replaces that already point at published forks', () => {
+    expect(wrapperGoMod(kubernetesGoMod, KUBERNETES)).toContain('github.com/foo/bar => github.com/fork/bar v1.2.3');
+  });
+
+  test('renames the module and requires the pinned upstream', () => {
+    const out = wrapperGoMod(kubernetesGoMod, KUBERNETES);
+    expect(out).toMatch(/^module wasioperator\.local\/build\/kubernetes$/m);
+    expect(out).toMatch(/^require k8s\.io\/kubernetes v1\.37\.2$/m);
+  });
+
+  test('drops single-line replaces to forbidden local paths (etcd)', () => {
+    const etcd = 'module go.etcd.io/etcd/server/v3\n\nreplace go.etcd.io/etcd => ./FORBIDDEN_DEPENDENCY\nreplace (\n\tgo.etcd.io/etcd/api/v3 => ../api\n)\n';
+    const out = wrapperGoMod(etcd, ETCD);
+    expect(out).not.toContain('FORBIDDEN_DEPENDENCY');
+    expect(out).toContain('go.etcd.io/etcd/api/v3 => go.etcd.io/etcd/api/v3 v3.6.16');
+  });
+
+  test('tools.go imports every main package', () => {
+    expect(wrapperToolsGo(KUBERNETES)).toContain('_ "k8s.io/kubernetes/cmd/kube-scheduler"');
+    expect(wrapperToolsGo(ETCD)).toContain('_ "go.etcd.io/etcd/server/v3"');
+  });
+
+  test('a changed pin changes the stamp, so the cache rebuilds', () => {
+    expect(stampOf({ ...DAPRD, version: 'v9.9.9' })).not.toBe(stampOf(DAPRD));
+  });
+});
