@@ -7,7 +7,7 @@ const USAGE = `usage: wasi-operator <command>
 commands:
   demo                       run the seed scenario end to end and print its result
   controller [flags]         run the WasiApp controller (see --help)
-  cluster up|down|status     a local control plane of real Kubernetes
+  cluster up|down|status     a local control plane of real Kubernetes (see cluster --help)
   tools ensure NAME|--all    build the pinned Go tools into the cache (daprd, etcd, kubernetes)
 `;
 
@@ -16,6 +16,8 @@ type Command = (args: string[]) => Promise<number>;
 const COMMANDS: Record<string, () => Promise<Command>> = {
   tools: async () => (await import('./tools-command.js')).toolsCommand,
   demo: async () => (await import('./demo-command.js')).demoCommand,
+  controller: async () => (await import('./controller-command.js')).controllerCommand,
+  cluster: async () => (await import('./cluster-command.js')).clusterCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,213 @@
+// Flags and environment → the operator's configuration. Flags win over env,
+// env over defaults. Pure: takes argv and env, never reads process state.
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { OperatorConfig } from '../api/operator-config.js';
+import type { SecretKeyRef } from '../api/wasiapp.js';
+import { WasiOperatorError } from '../util/errors.js';
+
+export const DEFAULT_HOST_IMAGE = 'wasi-operator:latest';
+export const DEFAULT_REDIS_HOST = 'redis-master:6379';
+export const DEFAULT_LEASE_NAME = 'wasi-operator-leader';
+
+export interface LeaderElectionOptions {
+  enabled: boolean;
+  namespace: string;
+  leaseName: string;
+  identity: string;
+  leaseDurationSeconds: number;
+  renewDeadlineSeconds: number;
+  retryPeriodSeconds: number;
+}
+
+export interface ControllerOptions {
+  config: OperatorConfig;
+  /** Path of a kubeconfig; undefined means KUBECONFIG, ~/.kube/config, then in-cluster. */
+  kubeconfig?: string;
+  /** host:port for /metrics; undefined disables the listener. */
+  metricsAddr?: string;
+  /** host:port for /healthz and /readyz; undefined disables the listener. */
+  probeAddr?: string;
+  leaderElection: LeaderElectionOptions;
+  concurrency: number;
+  /** How often every WasiApp is reconciled again without any event. */
+  resyncPeriodSeconds: number;
+  logLevel: string;
+}
+
+export const CONTROLLER_USAGE = `usage: wasi-operator controller [flags]
+
+flags (environment variable in brackets):
+  --kubeconfig PATH                     kubeconfig to use; default: $KUBECONFIG, ~/.kube/config, then in-cluster
+  --namespace NS                        namespace to watch, repeatable or comma-separated [WASI_OPERATOR_NAMESPACES]; default: all
+  --host-image IMAGE                    image that runs wasi-host [WASI_OPERATOR_HOST_IMAGE]; default: ${DEFAULT_HOST_IMAGE}
+  --default-redis-host HOST:PORT        Redis for apps that name no state store [WASI_OPERATOR_DEFAULT_REDIS_HOST]; default: ${DEFAULT_REDIS_HOST}
+  --default-redis-password-secret NAME:KEY  secret key holding that Redis's password [WASI_OPERATOR_DEFAULT_REDIS_PASSWORD_SECRET]
+  --default-redis-tls                   connect to the default Redis with TLS [WASI_OPERATOR_DEFAULT_REDIS_TLS=true]
+  --metrics-addr ADDR                   Prometheus /metrics listener, "0" disables [WASI_OPERATOR_METRICS_ADDR]; default: :8080
+  --probe-addr ADDR                     /healthz and /readyz listener, "0" disables [WASI_OPERATOR_PROBE_ADDR]; default: :8081
+  --leader-elect, --no-leader-elect     elect a leader on a Lease [WASI_OPERATOR_LEADER_ELECT]; default: on
+  --leader-election-namespace NS        namespace of the Lease [POD_NAMESPACE]; default: default
+  --leader-election-id NAME             name of the Lease; default: ${DEFAULT_LEASE_NAME}
+  --leader-election-identity ID         this replica's identity [POD_NAME]; default: hostname_random
+  --lease-duration SECONDS              default: 15
+  --renew-deadline SECONDS              default: 10
+  --retry-period SECONDS                default: 2
+  --concurrency N                       reconciles in parallel [WASI_OPERATOR_CONCURRENCY]; default: 10
+  --resync-period SECONDS               reconcile every app again this often; default: 300
+  --log-level LEVEL                     trace, debug, info, warn, error [LOG_LEVEL]; default: info
+  --help                                this text
+`;
+
+const VALUE_FLAGS = new Set([
+  'kubeconfig',
+  'namespace',
+  'host-image',
+  'default-redis-host',
+  'default-redis-password-secret',
+  'metrics-addr',
+  'probe-addr',
+  'leader-election-namespace',
+  'leader-election-id',
+  'leader-election-identity',
+  'lease-duration',
+  'renew-deadline',
+  'retry-period',
+  'concurrency',
+  'resync-period',
+  'log-level',
+]);
+const BOOLEAN_FLAGS = new Set(['leader-elect', 'no-leader-elect', 'default-redis-tls', 'help']);
+const LOG_LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
+
+export type ParsedArgs = { help: true } | { help: false; options: ControllerOptions };
+
+function invalid(message: string): WasiOperatorError {
+  return new WasiOperatorError('ERR_INVALID_FLAG', message);
+}
+
+interface RawFlags {
+  values: Map<string, string[]>;
+  booleans: Map<string, boolean>;
+}
+
+function scan(argv: string[]): RawFlags {
+  const values = new Map<string, string[]>();
+  const booleans = new Map<string, boolean>();
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i] as string;
+    if (arg === '-h') {
+      booleans.set('help', true);
+      continue;
+    }
+    if (!arg.startsWith('--')) throw invalid(`unexpected argument "${arg}"; flags start with --, see --help`);
+    const eq = arg.indexOf('=');
+    const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+    if (BOOLEAN_FLAGS.has(name)) {
+      const text = eq === -1 ? 'true' : arg.slice(eq + 1);
+      if (text !== 'true' && text !== 'false') throw invalid(`--${name} takes no value or =true/=false, got "${text}"`);
+      booleans.set(name, text === 'true');
+      continue;
+    }
+    if (!VALUE_FLAGS.has(name)) throw invalid(`unknown flag --${name}; see --help`);
+    let value: string | undefined;
+    if (eq !== -1) value = arg.slice(eq + 1);
+    else {
+      value = argv[i + 1];
+      i += 1;
+    }
+    if (value === undefined) throw invalid(`--${name} needs a value`);
+    values.set(name, [...(values.get(name) ?? []), value]);
+  }
+  return { values, booleans };
+}
+
+export function parseSecretKeyRef(text: string, what: string): SecretKeyRef {
+  const colon = text.indexOf(':');
+  const name = text.slice(0, colon);
+  const key = text.slice(colon + 1);
+  if (colon <= 0 || key === '') throw invalid(`${what} must be NAME:KEY (a Secret name and a key in it), got "${text}"`);
+  return { name, key };
+}
+
+function positiveNumber(text: string, what: string, integer = false): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
+    throw invalid(`${what} must be a positive ${integer ? 'integer' : 'number'}, got "${text}"`);
+  }
+  return value;
+}
+
+function envBoolean(text: string | undefined, what: string): boolean | undefined {
+  if (text === undefined || text === '') return undefined;
+  if (/^(1|true|yes|on)$/i.test(text)) return true;
+  if (/^(0|false|no|off)$/i.test(text)) return false;
+  throw invalid(`${what} must be true or false, got "${text}"`);
+}
+
+/** "0" or "" switches a listener off; ":8080" listens on every interface. */
+function listenAddr(text: string | undefined, fallback: string): string | undefined {
+  const value = text ?? fallback;
+  return value === '0' || value === '' ? undefined : value;
+}
+
+export function defaultIdentity(): string {
+  return `${hostname()}_${randomBytes(4).toString('hex')}`;
+}
+
+export function parseControllerArgs(argv: string[], env: NodeJS.ProcessEnv = {}): ParsedArgs {
+  const { values, booleans } = scan(argv);
+  if (booleans.get('help')) return { help: true };
+  const last = (name: string): string | undefined => values.get(name)?.at(-1);
+
+  const namespaceTexts = values.get('namespace') ?? (env.WASI_OPERATOR_NAMESPACES ? [env.WASI_OPERATOR_NAMESPACES] : []);
+  const namespaces = [...new Set(namespaceTexts.flatMap((t) => t.split(',')).map((n) => n.trim()).filter(Boolean))];
+
+  const passwordText = last('default-redis-password-secret') ?? (env.WASI_OPERATOR_DEFAULT_REDIS_PASSWORD_SECRET || undefined);
+  const tls = booleans.get('default-redis-tls') ?? envBoolean(env.WASI_OPERATOR_DEFAULT_REDIS_TLS, 'WASI_OPERATOR_DEFAULT_REDIS_TLS');
+  const config: OperatorConfig = {
+    hostImage: last('host-image') ?? (env.WASI_OPERATOR_HOST_IMAGE || DEFAULT_HOST_IMAGE),
+    defaultRedis: { host: last('default-redis-host') ?? (env.WASI_OPERATOR_DEFAULT_REDIS_HOST || DEFAULT_REDIS_HOST) },
+    namespaces,
+  };
+  if (passwordText) config.defaultRedis.passwordSecretRef = parseSecretKeyRef(passwordText, '--default-redis-password-secret');
+  if (tls !== undefined) config.defaultRedis.enableTLS = tls;
+
+  let leaderElect = envBoolean(env.WASI_OPERATOR_LEADER_ELECT, 'WASI_OPERATOR_LEADER_ELECT') ?? true;
+  if (booleans.has('leader-elect')) leaderElect = booleans.get('leader-elect') as boolean;
+  if (booleans.has('no-leader-elect')) leaderElect = !(booleans.get('no-leader-elect') as boolean);
+
+  const leaseDurationSeconds = positiveNumber(last('lease-duration') ?? '15', '--lease-duration');
+  const renewDeadlineSeconds = positiveNumber(last('renew-deadline') ?? '10', '--renew-deadline');
+  const retryPeriodSeconds = positiveNumber(last('retry-period') ?? '2', '--retry-period');
+  if (!(leaseDurationSeconds > renewDeadlineSeconds && renewDeadlineSeconds > retryPeriodSeconds)) {
+    throw invalid(
+      `leader election needs --lease-duration > --renew-deadline > --retry-period, got ${leaseDurationSeconds} > ${renewDeadlineSeconds} > ${retryPeriodSeconds}`,
+    );
+  }
+
+  const logLevel = last('log-level') ?? (env.LOG_LEVEL || 'info');
+  if (!LOG_LEVELS.has(logLevel)) throw invalid(`--log-level must be one of ${[...LOG_LEVELS].join(', ')}, got "${logLevel}"`);
+
+  const options: ControllerOptions = {
+    config,
+    metricsAddr: listenAddr(last('metrics-addr') ?? env.WASI_OPERATOR_METRICS_ADDR, ':8080'),
+    probeAddr: listenAddr(last('probe-addr') ?? env.WASI_OPERATOR_PROBE_ADDR, ':8081'),
+    leaderElection: {
+      enabled: leaderElect,
+      namespace: last('leader-election-namespace') ?? (env.POD_NAMESPACE || 'default'),
+      leaseName: last('leader-election-id') ?? DEFAULT_LEASE_NAME,
+      identity: last('leader-election-identity') ?? (env.POD_NAME || defaultIdentity()),
+      leaseDurationSeconds,
+      renewDeadlineSeconds,
+      retryPeriodSeconds,
+    },
+    concurrency: positiveNumber(last('concurrency') ?? (env.WASI_OPERATOR_CONCURRENCY || '10'), '--concurrency', true),
+    resyncPeriodSeconds: positiveNumber(last('resync-period') ?? '300', '--resync-period'),
+    logLevel,
+  };
+  // KUBECONFIG itself (a path list) is read by KubeConfig.loadFromDefault.
+  const kubeconfig = last('kubeconfig');
+  if (kubeconfig) options.kubeconfig = kubeconfig;
+  return { help: false, options };
+}

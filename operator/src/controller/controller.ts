@@ -1,0 +1,114 @@
+// The WasiApp controller: informers feed keys into the work queue, workers
+// run reconcile, a periodic resync enqueues every app again. Started when
+// this replica leads (or always, without leader election).
+import type { Logger } from 'pino';
+import type { OperatorConfig } from '../api/operator-config.js';
+import { REASON_RECONCILE_ERROR, type EventRecorder } from './events.js';
+import { parseKey } from './keys.js';
+import { isConflict, type KubeClients } from './kube.js';
+import type { OperatorMetrics } from './metrics.js';
+import { Reconciler } from './reconcile.js';
+import { keyOf } from './keys.js';
+import { createWatches, type Watches } from './watches.js';
+import { runWorkers, type ReconcileOutcome, type Workers } from './workers.js';
+import { WorkQueue } from './workqueue.js';
+
+export interface ControllerDeps {
+  config: OperatorConfig;
+  clients: KubeClients;
+  events: EventRecorder;
+  metrics: OperatorMetrics;
+  log: Logger;
+  concurrency: number;
+  resyncPeriodMs: number;
+  /** Backoff of failed reconciles; defaults 50 ms → 5 min. */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+}
+
+export class Controller {
+  private readonly queue: WorkQueue;
+  private readonly watches: Watches;
+  private readonly reconciler: Reconciler;
+  private workers: Workers | undefined;
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private started = false;
+  private stopping: Promise<void> | undefined;
+
+  constructor(private readonly deps: ControllerDeps) {
+    this.queue = new WorkQueue({
+      baseDelayMs: deps.baseDelayMs,
+      maxDelayMs: deps.maxDelayMs,
+      onDepthChange: (depth) => deps.metrics.setQueueDepth(depth),
+    });
+    this.watches = createWatches({
+      clients: deps.clients,
+      namespaces: deps.config.namespaces,
+      enqueue: (key) => this.queue.add(key),
+      log: deps.log,
+    });
+    this.reconciler = new Reconciler({
+      config: deps.config,
+      clients: deps.clients,
+      caches: { apps: this.watches.apps, pods: this.watches.pods, components: this.watches.components },
+      events: deps.events,
+      log: deps.log,
+    });
+  }
+
+  /** True once every informer has listed its resources. */
+  get synced(): boolean {
+    return this.started && this.watches.synced();
+  }
+
+  /** Starts the informers, waits for their first lists, then the workers. */
+  async start(): Promise<void> {
+    if (this.stopping) return;
+    const { log, concurrency, resyncPeriodMs } = this.deps;
+    log.info({ namespaces: this.deps.config.namespaces, concurrency }, 'starting controller');
+    await this.watches.start();
+    if (this.stopping) return;
+    this.started = true;
+    log.info({ apps: this.watches.apps.list().length }, 'caches synced');
+    this.workers = runWorkers(this.queue, concurrency, (key) => this.reconciler.reconcile(key), {
+      onReconciled: (key, outcome, seconds, err) => this.onReconciled(key, outcome, seconds, err),
+    });
+    this.resyncTimer = setInterval(() => this.resync(), resyncPeriodMs);
+    this.resyncTimer.unref();
+  }
+
+  /** Stops watching, lets in-flight reconciles finish and drops the rest. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      if (this.resyncTimer) clearInterval(this.resyncTimer);
+      await this.watches.stop();
+      await this.queue.shutdown();
+      await this.workers?.done;
+      this.deps.log.info('controller stopped');
+    })();
+    return this.stopping;
+  }
+
+  private resync(): void {
+    for (const app of this.watches.apps.list()) this.queue.add(keyOf(app));
+  }
+
+  private onReconciled(key: string, outcome: ReconcileOutcome, seconds: number, err: unknown): void {
+    const { metrics, log, events } = this.deps;
+    metrics.observeReconcile(outcome, seconds);
+    if (outcome !== 'error') {
+      log.debug({ wasiapp: key, outcome, seconds }, 'reconciled');
+      return;
+    }
+    if (isConflict(err)) {
+      // Someone wrote the app since our cache saw it; the retry reads the new one.
+      log.debug({ wasiapp: key, err }, 'reconcile conflict; retrying');
+      return;
+    }
+    const retries = this.queue.numRequeues(key);
+    log.error({ wasiapp: key, err, retries }, 'reconcile failed');
+    const { namespace, name } = parseKey(key);
+    const app = this.watches.apps.get(name, namespace);
+    if (app) events.warning(app, REASON_RECONCILE_ERROR, err instanceof Error ? err.message : String(err));
+  }
+}

@@ -1,0 +1,56 @@
+// Plain node:http listeners for /metrics, /healthz and /readyz.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WasiOperatorError } from '../util/errors.js';
+
+export interface HttpResponse {
+  status: number;
+  body: string;
+  contentType?: string;
+}
+
+export type Routes = Record<string, () => HttpResponse>;
+
+export interface HttpServer {
+  /** The port actually bound (useful with port 0). */
+  port: number;
+  close(): Promise<void>;
+}
+
+/** ":8080" → all interfaces; "127.0.0.1:0" → loopback, any free port. */
+export function parseListenAddr(addr: string): { host: string | undefined; port: number } {
+  const colon = addr.lastIndexOf(':');
+  const hostPart = colon === -1 ? '' : addr.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
+  const portText = colon === -1 ? addr : addr.slice(colon + 1);
+  const port = Number(portText);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new WasiOperatorError('ERR_INVALID_FLAG', `listen address must be [HOST]:PORT, got "${addr}"`);
+  }
+  return { host: hostPart === '' ? undefined : hostPart, port };
+}
+
+export async function startHttpServer(addr: string, routes: Routes): Promise<HttpServer> {
+  const { host, port } = parseListenAddr(addr);
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0] as string;
+    const route = routes[path];
+    const response: HttpResponse = route ? route() : { status: 404, body: 'not found\n' };
+    res.writeHead(response.status, { 'content-type': response.contentType ?? 'text/plain; charset=utf-8' });
+    res.end(req.method === 'HEAD' ? undefined : response.body);
+  });
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err) =>
+      reject(new WasiOperatorError('ERR_LISTEN', `cannot listen on ${addr}: ${err.message}`, { cause: err })),
+    );
+    server.listen(port, host, () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,34 @@
+// Work-queue keys are "namespace/name" of a WasiApp; children map to their
+// owner's key through the controller owner reference.
+import type { KubernetesObject, V1OwnerReference } from '@kubernetes/client-node';
+import { API_GROUP, WASIAPP_KIND } from '../api/names.js';
+
+export interface ObjectKey {
+  namespace: string;
+  name: string;
+}
+
+export function keyOf(obj: KubernetesObject): string {
+  return `${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
+}
+
+export function parseKey(key: string): ObjectKey {
+  const slash = key.indexOf('/');
+  return { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
+}
+
+export function isWasiAppOwner(ref: V1OwnerReference): boolean {
+  return ref.kind === WASIAPP_KIND && ref.apiVersion.split('/')[0] === API_GROUP && ref.controller === true;
+}
+
+/** The controlling WasiApp's owner reference of a child, if it has one. */
+export function wasiAppOwnerOf(obj: KubernetesObject): V1OwnerReference | undefined {
+  return obj.metadata?.ownerReferences?.find(isWasiAppOwner);
+}
+
+/** The key of the WasiApp that controls `obj`, or undefined for objects we do not own. */
+export function ownerKeyOf(obj: KubernetesObject): string | undefined {
+  const owner = wasiAppOwnerOf(obj);
+  if (!owner) return undefined;
+  return `${obj.metadata?.namespace ?? ''}/${owner.name}`;
+}

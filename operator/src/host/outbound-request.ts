@@ -1,0 +1,138 @@
+// Sends one guest request with fetch, following redirects ourselves so that
+// every hop is checked against the allow-list, and bounding the whole exchange
+// (all hops and the body) in time and size. The body is read in full before
+// the guest sees the response, as the original host did.
+import { isAllowed, type AllowList } from './allow-list.js';
+import type { HeaderPair } from './header-lines.js';
+import { HttpAbiError, HttpErrorCode } from './http-error-codes.js';
+
+export interface OutboundPolicy {
+  readonly allowList: AllowList;
+  readonly timeoutMs: number;
+  readonly maxResponseBytes: number;
+  readonly maxRedirects: number;
+}
+
+export interface OutboundRequest {
+  readonly url: URL;
+  readonly method: string;
+  readonly headers: readonly HeaderPair[];
+  readonly body: Uint8Array;
+}
+
+export interface OutboundResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: Uint8Array;
+}
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+// Credentials never follow a redirect to another origin (what fetch does too).
+const CROSS_ORIGIN_DROPPED = new Set(['authorization', 'cookie', 'proxy-authorization']);
+
+function deny(url: URL): never {
+  throw new HttpAbiError(HttpErrorCode.DestinationNotAllowed, `destination not allowed: ${url.origin}`);
+}
+
+function requestError(message: string, cause?: unknown): never {
+  throw new HttpAbiError(HttpErrorCode.RequestError, message, { cause });
+}
+
+function describeFetchError(err: unknown, timeoutMs: number): string {
+  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
+    return `request timed out after ${timeoutMs} ms`;
+  }
+  const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
+  return `${err instanceof Error ? err.message : String(err)}${cause}`;
+}
+
+async function readBody(response: Response, maxBytes: number): Promise<Uint8Array> {
+  if (!response.body) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      requestError(`response body larger than the ${maxBytes}-byte limit`);
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const body = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return body;
+}
+
+interface Hop {
+  url: URL;
+  method: string;
+  headers: HeaderPair[];
+  body: Uint8Array | undefined;
+}
+
+/** The request for the next hop, per the fetch standard's redirect rules. */
+function nextHop(hop: Hop, status: number, location: URL): Hop {
+  const becomesGet = status === 303 ? hop.method !== 'HEAD' : (status === 301 || status === 302) && hop.method === 'POST';
+  const crossOrigin = location.origin !== hop.url.origin;
+  let headers = hop.headers;
+  if (becomesGet) headers = headers.filter(([name]) => !/^content-/i.test(name));
+  if (crossOrigin) headers = headers.filter(([name]) => !CROSS_ORIGIN_DROPPED.has(name.toLowerCase()));
+  return {
+    url: location,
+    method: becomesGet ? 'GET' : hop.method,
+    headers,
+    body: becomesGet ? undefined : hop.body,
+  };
+}
+
+export async function sendOutbound(request: OutboundRequest, policy: OutboundPolicy): Promise<OutboundResponse> {
+  const signal = AbortSignal.timeout(policy.timeoutMs);
+  let hop: Hop = {
+    url: request.url,
+    method: request.method,
+    headers: [...request.headers],
+    body: request.body.byteLength > 0 ? request.body : undefined,
+  };
+  for (let redirects = 0; ; redirects++) {
+    if (!isAllowed(policy.allowList, hop.url)) deny(hop.url);
+    let response: Response;
+    try {
+      response = await fetch(hop.url, {
+        method: hop.method,
+        headers: hop.headers as [string, string][],
+        body: hop.body,
+        redirect: 'manual',
+        signal,
+      });
+    } catch (err) {
+      requestError(describeFetchError(err, policy.timeoutMs), err);
+    }
+    const location = response.headers.get('location');
+    if (!REDIRECT_STATUSES.has(response.status) || location === null) {
+      try {
+        return { status: response.status, headers: response.headers, body: await readBody(response, policy.maxResponseBytes) };
+      } catch (err) {
+        if (err instanceof HttpAbiError) throw err;
+        requestError(describeFetchError(err, policy.timeoutMs), err);
+      }
+    }
+    await response.body?.cancel().catch(() => undefined);
+    if (redirects >= policy.maxRedirects) requestError(`more than ${policy.maxRedirects} redirects`);
+    let next: URL;
+    try {
+      next = new URL(location, hop.url);
+    } catch (err) {
+      requestError(`redirect to an invalid location ${JSON.stringify(location)}`, err);
+    }
+    if (next.protocol !== 'http:' && next.protocol !== 'https:') requestError(`redirect to unsupported scheme ${next.protocol}`);
+    hop = nextHop(hop, response.status, next);
+  }
+}

@@ -1,0 +1,56 @@
+// The result the host leaves for the operator: one JSON object of at most
+// 4096 bytes (the kubelet's termination-message limit). Everything but
+// `output` is small and fixed; `output` gets the longest tail of the guest's
+// output that still fits after JSON escaping.
+import type { ResultReason } from './verdict.js';
+
+export const RESULT_MAX_BYTES = 4096;
+
+export interface ResultSummary {
+  readonly exitCode: number;
+  readonly passed: boolean;
+  readonly reason: ResultReason | null;
+  readonly compileMillis: number;
+  readonly instantiateMillis: number;
+  readonly runMillis: number;
+}
+
+const roundMillis = (ms: number) => Math.round(ms * 1000) / 1000;
+
+function render(summary: ResultSummary, output: string): string {
+  return JSON.stringify({
+    exitCode: summary.exitCode,
+    passed: summary.passed,
+    reason: summary.reason,
+    output,
+    compileMillis: roundMillis(summary.compileMillis),
+    instantiateMillis: roundMillis(summary.instantiateMillis),
+    runMillis: roundMillis(summary.runMillis),
+  });
+}
+
+const fits = (json: string) => Buffer.byteLength(json, 'utf8') <= RESULT_MAX_BYTES;
+
+/** Decodes the tail, dropping the continuation bytes of a character cut off at its start. */
+function decodeTail(tail: Uint8Array): string {
+  let start = 0;
+  while (start < Math.min(3, tail.byteLength) && (tail[start]! & 0xc0) === 0x80) start++;
+  return new TextDecoder().decode(tail.subarray(start));
+}
+
+export function buildResultJson(summary: ResultSummary, outputTail: Uint8Array): string {
+  const output = decodeTail(outputTail);
+  if (fits(render(summary, output))) return render(summary, output);
+  // The smallest start index whose suffix fits; size shrinks as start grows.
+  let low = 0;
+  let high = output.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (fits(render(summary, output.slice(mid)))) high = mid;
+    else low = mid + 1;
+  }
+  // Never start on the second half of a surrogate pair.
+  const code = output.charCodeAt(low);
+  if (code >= 0xdc00 && code <= 0xdfff) low++;
+  return render(summary, output.slice(low));
+}

@@ -1,0 +1,70 @@
+// Runs one guest to its end on the current thread: node:wasi preview1 for the
+// system interface, our HTTP imports on JSPI, `_start` through
+// `WebAssembly.promising` so the event loop keeps running while a request
+// awaits. Used directly by the main thread, and inside the timeout worker.
+import { parseAllowList } from './allow-list.js';
+import { GuestMemory } from './guest-memory.js';
+import type { GuestEnd, GuestOutcome, GuestRunSpec } from './guest-outcome.js';
+import { hostLog } from './host-log.js';
+import { createHttpImports, HTTP_IMPORT_MODULE } from './http-imports.js';
+import { loadWasi } from './load-wasi.js';
+import { OutputCapture } from './output-capture.js';
+import { passStdioThrough } from './stdio-passthrough.js';
+
+/**
+ * Thrown by our proc_exit and caught below. node:wasi's own returnOnExit
+ * sentinel is private to `wasi.start()`, which we cannot use with JSPI.
+ */
+class GuestExit {
+  constructor(readonly code: number) {}
+}
+
+function endOf(err: unknown): GuestEnd {
+  if (err instanceof GuestExit) return { kind: 'exit', code: err.code };
+  // RuntimeError (unreachable, out-of-bounds, ...), RangeError (stack
+  // exhausted) and JSPI's SuspendError all mean the guest itself failed.
+  const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return { kind: 'trap', message };
+}
+
+export async function runGuest(module: WebAssembly.Module, spec: GuestRunSpec): Promise<GuestOutcome> {
+  const { WASI } = await loadWasi();
+  const wasi = new WASI({ version: 'preview1', args: spec.args, env: spec.env, preopens: {}, returnOnExit: true });
+  let instance: WebAssembly.Instance | undefined;
+  const memory = new GuestMemory(() => instance?.exports.memory as WebAssembly.Memory | undefined);
+  const memoryBytes = () => (instance?.exports.memory as WebAssembly.Memory | undefined)?.buffer.byteLength ?? 0;
+
+  const wasiImports = { ...(wasi.getImportObject() as WebAssembly.Imports).wasi_snapshot_preview1 };
+  passStdioThrough(wasiImports, memory, OutputCapture.attach(spec.capture));
+  wasiImports.proc_exit = (code: number) => {
+    throw new GuestExit(code >>> 0);
+  };
+  const httpImports = createHttpImports(memory, {
+    allowList: parseAllowList(spec.allowedHosts),
+    maxOpenResponses: spec.maxOpenResponses,
+    requestTimeoutMs: spec.requestTimeoutMs,
+    maxResponseBytes: spec.maxResponseBytes,
+    onError: (call, error) => hostLog.warn({ call, abiCode: error.abiCode, reason: error.message }, 'guest http call failed'),
+  });
+
+  const instantiateStarted = performance.now();
+  try {
+    instance = await WebAssembly.instantiate(module, { wasi_snapshot_preview1: wasiImports, [HTTP_IMPORT_MODULE]: httpImports });
+  } catch (err) {
+    // A start section that traps or exits ends the guest during instantiation.
+    const instantiateMillis = performance.now() - instantiateStarted;
+    return { end: endOf(err), instantiateMillis, runMillis: 0, memoryBytes: 0 };
+  }
+  const runStarted = performance.now();
+  const instantiateMillis = runStarted - instantiateStarted;
+  wasi.finalizeBindings(instance);
+  const start = WebAssembly.promising(instance.exports._start as Function);
+  let end: GuestEnd;
+  try {
+    await start();
+    end = { kind: 'exit', code: 0 };
+  } catch (err) {
+    end = endOf(err);
+  }
+  return { end, instantiateMillis, runMillis: performance.now() - runStarted, memoryBytes: memoryBytes() };
+}

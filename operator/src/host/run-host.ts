@@ -1,0 +1,92 @@
+// `wasi-host run`: find the sidecar, load the module (while waiting for the
+// sidecar to be ready), run the guest on this thread or, under --timeout, in a
+// worker, then stop the sidecar if asked, write the result and return the
+// exit code. Every path out writes a result, so the operator always learns why.
+import { basename } from 'node:path';
+import { GuestThread } from './guest-thread.js';
+import type { GuestOutcome, GuestRunSpec } from './guest-outcome.js';
+import { HostError, HostErrorCode } from './host-errors.js';
+import { hostLog } from './host-log.js';
+import type { HostOptions } from './host-options.js';
+import { loadModule } from './load-module.js';
+import { WASM_PAGE_BYTES, capPagesFor } from './memory-cap.js';
+import { OutputCapture } from './output-capture.js';
+import { buildResultJson, type ResultSummary } from './result.js';
+import { resultPath, writeResult } from './result-file.js';
+import { runGuest } from './run-guest.js';
+import { shutdownSidecar, sidecarFromEnv, sidecarGuestEnv, waitForSidecar, type Sidecar } from './sidecar.js';
+import { EXIT_HOST_FAILURE, ResultReason, verdictOf } from './verdict.js';
+
+const MIB = 2 ** 20;
+
+function hostFailureReason(err: HostError): ResultReason | null {
+  switch (err.code) {
+    case HostErrorCode.InvalidModule:
+      return ResultReason.InvalidModule;
+    case HostErrorCode.MemoryLimit:
+      return ResultReason.MemoryLimit;
+    case HostErrorCode.SidecarUnavailable:
+      return ResultReason.SidecarUnavailable;
+    default:
+      return null;
+  }
+}
+
+function logGuestEnd(outcome: GuestOutcome, reason: string | null, exitCode: number, timeoutSeconds: number | undefined): void {
+  const { end } = outcome;
+  if (end.kind === 'trap') hostLog.error({ trap: end.message, reason, exitCode }, 'guest trapped');
+  else if (end.kind === 'timeout') hostLog.error({ timeoutSeconds, exitCode }, 'guest timed out');
+  else if (reason === ResultReason.MemoryLimit) hostLog.error({ exitCode, memoryBytes: outcome.memoryBytes }, 'guest failed at its memory limit');
+}
+
+export async function runHost(options: HostOptions, processEnv: NodeJS.ProcessEnv): Promise<number> {
+  const resultFile = resultPath(options.resultFile);
+  // Under --timeout the worker boots while we compile.
+  const thread = options.timeoutSeconds === undefined ? undefined : new GuestThread();
+  let sidecar: Sidecar | undefined;
+  let compileMillis = 0;
+  try {
+    sidecar = sidecarFromEnv(processEnv);
+    const sidecarReady = sidecar ? waitForSidecar(sidecar, options.sidecarTimeoutSeconds * 1000) : Promise.resolve();
+    sidecarReady.catch(() => undefined); // awaited below, after the module's own errors
+    const loaded = await loadModule(options.modulePath, options.maxMemoryMb);
+    compileMillis = loaded.compileMillis;
+    await sidecarReady;
+
+    const capture = OutputCapture.create(options.successOutput);
+    const spec: GuestRunSpec = {
+      args: [basename(options.modulePath), ...options.guestArgs],
+      env: { ...options.env, ...(sidecar ? sidecarGuestEnv(sidecar) : {}) },
+      allowedHosts: options.allowedHosts.length > 0 ? [...options.allowedHosts] : sidecar ? [sidecar.origin] : [],
+      maxOpenResponses: options.maxConcurrentRequests,
+      requestTimeoutMs: options.requestTimeoutSeconds * 1000,
+      maxResponseBytes: options.maxResponseMb * MIB,
+      capture: capture.state,
+    };
+    const outcome = thread
+      ? await thread.run(loaded.module, spec, options.timeoutSeconds! * 1000)
+      : await runGuest(loaded.module, spec);
+
+    const verdict = verdictOf({
+      end: outcome.end,
+      memoryBytes: outcome.memoryBytes,
+      memoryCapBytes: options.maxMemoryMb === undefined ? undefined : capPagesFor(options.maxMemoryMb) * WASM_PAGE_BYTES,
+      successOutput: options.successOutput,
+      successSeen: capture.successSeen,
+    });
+    logGuestEnd(outcome, verdict.reason, verdict.exitCode, options.timeoutSeconds);
+    const summary: ResultSummary = { ...verdict, compileMillis, instantiateMillis: outcome.instantiateMillis, runMillis: outcome.runMillis };
+    writeResult(resultFile, buildResultJson(summary, capture.tail()));
+    return verdict.exitCode;
+  } catch (err) {
+    const hostError = err instanceof HostError ? err : new HostError(HostErrorCode.Internal, `host failure: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    hostLog.error({ err: hostError }, 'host failed');
+    const reason = hostFailureReason(hostError);
+    const summary: ResultSummary = { exitCode: EXIT_HOST_FAILURE, passed: false, reason, compileMillis, instantiateMillis: 0, runMillis: 0 };
+    writeResult(resultFile, buildResultJson(summary, new TextEncoder().encode(hostError.message)));
+    return EXIT_HOST_FAILURE;
+  } finally {
+    await thread?.stop();
+    if (options.daprShutdown && sidecar) await shutdownSidecar(sidecar);
+  }
+}

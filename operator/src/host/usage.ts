@@ -1,0 +1,33 @@
+import { DEFAULTS } from './host-options.js';
+
+export const USAGE = `usage: wasi-host run FILE [flags] [-- GUEST_ARGS...]
+
+Runs one WASI (preview1) command module. The guest gets argv
+[basename(FILE), ...GUEST_ARGS], only the --env variables plus
+DAPR_HTTP_PORT/DAPR_HTTP_ENDPOINT of its sidecar, no directories, and the
+wasi_experimental_http imports. Its stdout and stderr pass through as written.
+
+flags:
+  --allowed-host URL            origin the guest may call (scheme://host[:port],
+                                https://*.example.com, or insecure:allow-all);
+                                repeatable; default: the sidecar's origin only
+  --max-concurrent-requests N   open HTTP responses at once (default ${DEFAULTS.maxConcurrentRequests})
+  --env NAME=VALUE              guest environment variable; repeatable
+  --timeout SECONDS             end the guest after this long (exit 124)
+  --max-memory-mb N             cap the guest's linear memory
+  --success-output TEXT         passed only if the output contains TEXT
+  --result-file PATH            where to write the JSON result
+                                (default /dev/termination-log if it exists)
+  --dapr-shutdown               POST /v1.0/shutdown to the sidecar at the end
+  --request-timeout SECONDS     per HTTP request, redirects and body included (default ${DEFAULTS.requestTimeoutSeconds})
+  --max-response-mb N           per HTTP response body (default ${DEFAULTS.maxResponseMb})
+  --sidecar-timeout SECONDS     wait this long for the sidecar to be ready (default ${DEFAULTS.sidecarTimeoutSeconds})
+  -h, --help                    show this help
+
+The sidecar is the one named by DAPR_HTTP_ENDPOINT or DAPR_HTTP_PORT in the
+host's environment (the Dapr injector sets DAPR_HTTP_PORT); without either,
+there is no sidecar and no wait.
+
+exit codes: the guest's own; 1 when it traps; 124 on --timeout; 2 when the host
+itself fails (bad flags, unreadable or invalid module, sidecar never ready).
+`;

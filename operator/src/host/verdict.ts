@@ -1,0 +1,70 @@
+// Turns how a guest ended into the host's exit code and the result's
+// `passed` and `reason`. Pure, so every rule has a table test.
+import type { GuestEnd } from './guest-outcome.js';
+
+export const ResultReason = {
+  Trap: 'Trap',
+  Timeout: 'Timeout',
+  MemoryLimit: 'MemoryLimit',
+  ExitCode: 'ExitCode',
+  SuccessOutputMissing: 'SuccessOutputMissing',
+  SidecarUnavailable: 'SidecarUnavailable',
+  InvalidModule: 'InvalidModule',
+} as const;
+
+export type ResultReason = (typeof ResultReason)[keyof typeof ResultReason];
+
+export const EXIT_TRAP = 1;
+export const EXIT_HOST_FAILURE = 2;
+export const EXIT_TIMEOUT = 124;
+
+export interface Verdict {
+  readonly exitCode: number;
+  readonly passed: boolean;
+  readonly reason: ResultReason | null;
+}
+
+export interface VerdictInput {
+  readonly end: GuestEnd;
+  readonly memoryBytes: number;
+  readonly memoryCapBytes: number | undefined;
+  readonly successOutput: string | undefined;
+  readonly successSeen: boolean;
+}
+
+/**
+ * The engine does not say when `memory.grow` failed, so a failed guest is
+ * blamed on --max-memory-mb when its memory ended above half the cap: any
+ * growth request it could not satisfy was then at most the size it already
+ * had, which is how allocators grow (AssemblyScript asks to double first).
+ * A single allocation larger than half the cap, made early, is reported as
+ * the trap or exit code it caused instead.
+ */
+function nearMemoryCap(input: VerdictInput): boolean {
+  return input.memoryCapBytes !== undefined && input.memoryBytes * 2 > input.memoryCapBytes;
+}
+
+/** A process exit status is one byte; larger WASI exit codes would wrap (256 → 0), so they become 1. */
+export function processExitCode(guestCode: number): number {
+  return guestCode >= 0 && guestCode <= 255 ? guestCode : 1;
+}
+
+export function verdictOf(input: VerdictInput): Verdict {
+  const { end } = input;
+  switch (end.kind) {
+    case 'timeout':
+      return { exitCode: EXIT_TIMEOUT, passed: false, reason: ResultReason.Timeout };
+    case 'trap':
+      return { exitCode: EXIT_TRAP, passed: false, reason: nearMemoryCap(input) ? ResultReason.MemoryLimit : ResultReason.Trap };
+    case 'exit': {
+      const exitCode = processExitCode(end.code);
+      if (exitCode !== 0) {
+        return { exitCode, passed: false, reason: nearMemoryCap(input) ? ResultReason.MemoryLimit : ResultReason.ExitCode };
+      }
+      if (input.successOutput !== undefined && !input.successSeen) {
+        return { exitCode, passed: false, reason: ResultReason.SuccessOutputMissing };
+      }
+      return { exitCode, passed: true, reason: null };
+    }
+  }
+}

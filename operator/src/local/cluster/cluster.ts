@@ -1,0 +1,292 @@
+// The local control plane: etcd, kube-apiserver, kube-controller-manager and
+// kube-scheduler as detached processes recorded in a state dir. The CLI
+// (`wasi-operator cluster up|down|status`) and the test helper both use this.
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { WasiOperatorError } from '../../util/errors.js';
+import { ensureTool, type ProgressReporter } from '../tools/go-build.js';
+import { ETCD, KUBERNETES } from '../tools/pins.js';
+import {
+  apiserverArgs,
+  apiserverUrl,
+  controllerManagerArgs,
+  etcdArgs,
+  etcdUrl,
+  schedulerArgs,
+  type ClusterPorts,
+} from './component-args.js';
+import { launchComponent, startFailure } from './component-launcher.js';
+import { defaultCrdDir, installCrds } from './crds.js';
+import { freePorts } from './free-port.js';
+import { writeKubeconfig } from './kubeconfig.js';
+import { generatePki, pkiPaths } from './pki.js';
+import { clientTls, probe } from './probes.js';
+import { findProcessesUsing, isRunning, stopProcesses, type ProcessRef } from './processes.js';
+import { clusterPaths, COMPONENTS, defaultStateDir, type ClusterPaths, type ComponentName } from './state-dir.js';
+import { readState, STATE_VERSION, writeState, type ClusterState } from './state-file.js';
+
+export interface StartClusterOptions {
+  /** Default: `$WASI_OPERATOR_HOME` or `./.wasi-operator`. */
+  stateDir?: string;
+  /** Directory of CRD manifests to install; default the repo's `crds/`; `false` installs none. */
+  crdDir?: string | false;
+  /** Human progress lines; default `[cluster] …` on stderr. */
+  progress?: ProgressReporter;
+  /** How long one component may take to become ready; default 120 s. */
+  componentTimeoutMs?: number;
+}
+
+export interface ClusterHandle {
+  stateDir: string;
+  /** Admin kubeconfig (O=system:masters), certificates embedded. */
+  kubeconfigPath: string;
+  /** `https://127.0.0.1:PORT` */
+  server: string;
+  pids: Record<ComponentName, number>;
+  /** True when `startCluster` found this cluster already running and reused it. */
+  alreadyRunning: boolean;
+  /** Names of the CRDs installed from `crdDir`, all Established. */
+  crds: string[];
+  /** A fresh client-node KubeConfig loaded from `kubeconfigPath`. */
+  kubeConfig(): KubeConfig;
+  /** Same as `stopCluster(stateDir)`. */
+  stop(): Promise<void>;
+}
+
+export interface ComponentStatus {
+  name: ComponentName;
+  pid: number;
+  running: boolean;
+  log: string;
+}
+
+export interface ClusterStatus {
+  stateDir: string;
+  /** `running`: every component alive and /readyz ok; `degraded`: recorded, but not all of that. */
+  phase: 'stopped' | 'starting' | 'running' | 'degraded';
+  kubeconfigPath?: string;
+  server?: string;
+  components: ComponentStatus[];
+}
+
+const DEFAULT_COMPONENT_TIMEOUT_MS = 120_000;
+const STOP_GRACE_MS = 10_000;
+/** What `up` creates in a state dir; a clean-up before a new start removes exactly these. */
+const OWNED_ENTRIES = ['.wasi-operator-cluster', 'cluster.json', 'cluster.json.tmp', 'kubeconfig', 'pki', 'etcd', 'logs'];
+
+const stderrProgress: ProgressReporter = (line) => process.stderr.write(`[cluster] ${line}\n`);
+
+function loadKubeConfig(path: string): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromFile(path);
+  return kc;
+}
+
+function recordedProcesses(state: ClusterState | undefined): Array<ProcessRef & { name: ComponentName }> {
+  if (!state) return [];
+  return COMPONENTS.flatMap((name) => {
+    const record = state.components[name];
+    return record ? [{ name, pid: record.pid, binary: record.binary }] : [];
+  });
+}
+
+function adminTls(paths: ClusterPaths) {
+  const pki = pkiPaths(paths.pkiDir);
+  return clientTls(pki.ca, pki.admin);
+}
+
+async function isHealthy(paths: ClusterPaths, state: ClusterState | undefined): Promise<boolean> {
+  if (!state || state.phase !== 'running' || !existsSync(paths.kubeconfig)) return false;
+  const processes = recordedProcesses(state);
+  if (processes.length !== COMPONENTS.length || !processes.every(({ pid, binary }) => isRunning(pid, binary))) return false;
+  try {
+    return await probe(`${state.server}/readyz`, adminTls(paths));
+  } catch {
+    return false;
+  }
+}
+
+/** Stops the recorded processes and any stray component still using the state dir: clients, then the API server, then etcd. */
+async function stopEverything(paths: ClusterPaths, state: ClusterState | undefined, graceMs: number): Promise<void> {
+  const recorded = recordedProcesses(state);
+  const strays = findProcessesUsing(paths.stateDir, COMPONENTS).filter((p) => !recorded.some((r) => r.pid === p.pid));
+  const named = (...names: ComponentName[]) => recorded.filter((p) => names.includes(p.name));
+  // Dependants first, so nothing spends its grace period retrying a dependency that is already gone.
+  await stopProcesses([...named('kube-controller-manager', 'kube-scheduler'), ...strays], graceMs);
+  await stopProcesses(named('kube-apiserver'), graceMs);
+  await stopProcesses(named('etcd'), graceMs);
+}
+
+function removeOwnedEntries(paths: ClusterPaths): void {
+  for (const entry of OWNED_ENTRIES) rmSync(join(paths.stateDir, entry), { recursive: true, force: true });
+}
+
+async function waitForDefaultServiceAccount(kc: KubeConfig, controllerManager: ProcessRef, log: string, timeoutMs: number): Promise<void> {
+  // ServiceAccount admission rejects Pods until the controller-manager has
+  // created the namespace's `default` ServiceAccount.
+  const api = kc.makeApiClient(CoreV1Api);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await api.readNamespacedServiceAccount({ name: 'default', namespace: 'default' });
+      return;
+    } catch (err) {
+      if ((err as { code?: number }).code !== 404) throw err;
+    }
+    if (!isRunning(controllerManager.pid, controllerManager.binary)) throw startFailure('kube-controller-manager', log, 'exited during start');
+    if (Date.now() >= deadline) throw startFailure('kube-controller-manager', log, `did not create the default ServiceAccount within ${timeoutMs / 1000}s`);
+    await sleep(100);
+  }
+}
+
+async function ensureBinaries(): Promise<Record<ComponentName, string>> {
+  const etcd = await ensureTool(ETCD);
+  const kubernetes = await ensureTool(KUBERNETES);
+  return {
+    etcd: etcd.etcd ?? '',
+    'kube-apiserver': kubernetes['kube-apiserver'] ?? '',
+    'kube-controller-manager': kubernetes['kube-controller-manager'] ?? '',
+    'kube-scheduler': kubernetes['kube-scheduler'] ?? '',
+  };
+}
+
+async function launchAll(paths: ClusterPaths, binaries: Record<ComponentName, string>, options: Required<Omit<StartClusterOptions, 'stateDir'>>): Promise<{ state: ClusterState; crds: string[] }> {
+  const { progress, componentTimeoutMs } = options;
+  mkdirSync(paths.logsDir, { recursive: true });
+  writeFileSync(paths.marker, 'This directory holds a local control plane made by `wasi-operator cluster up`; `wasi-operator cluster down` removes it.\n');
+
+  const pki = await generatePki(paths.pkiDir);
+  const [etcdClient, etcdPeer, apiserver, controllerManager, scheduler] = await freePorts(5);
+  const ports: ClusterPorts = { etcdClient: etcdClient!, etcdPeer: etcdPeer!, apiserver: apiserver!, controllerManager: controllerManager!, scheduler: scheduler! };
+  const server = apiserverUrl(ports);
+  writeKubeconfig(paths.kubeconfig, server, pki.ca, pki.admin, 'wasi-operator-admin');
+  writeKubeconfig(paths.componentKubeconfig('kube-controller-manager'), server, pki.ca, pki.controllerManager, 'system:kube-controller-manager');
+  writeKubeconfig(paths.componentKubeconfig('kube-scheduler'), server, pki.ca, pki.scheduler, 'system:kube-scheduler');
+
+  const state: ClusterState = {
+    version: STATE_VERSION,
+    phase: 'starting',
+    server,
+    kubeconfig: paths.kubeconfig,
+    ports,
+    components: {},
+    startedAt: new Date().toISOString(),
+  };
+  writeState(paths.stateFile, state);
+  const record = (name: ComponentName) => (entry: ClusterState['components'][ComponentName] & object) => {
+    state.components[name] = entry;
+    writeState(paths.stateFile, state);
+  };
+  const launch = (name: ComponentName, args: string[], ready: () => Promise<boolean>) =>
+    launchComponent({ name, binary: binaries[name], args, log: paths.logOf(name), ready, timeoutMs: componentTimeoutMs }, record(name), progress);
+
+  await launch('etcd', etcdArgs(paths, ports), () => probe(`${etcdUrl(ports)}/health`));
+  const tls = clientTls(pki.ca, pki.admin);
+  await launch('kube-apiserver', apiserverArgs(paths, pki, ports), () => probe(`${server}/readyz`, tls));
+
+  const kc = loadKubeConfig(paths.kubeconfig);
+  const crdDir = options.crdDir;
+  const [, , crds] = await Promise.all([
+    launch('kube-controller-manager', controllerManagerArgs(paths, pki, ports), () => probe(`https://127.0.0.1:${ports.controllerManager}/healthz`)),
+    launch('kube-scheduler', schedulerArgs(paths, ports), () => probe(`https://127.0.0.1:${ports.scheduler}/healthz`)),
+    crdDir === false ? Promise.resolve([]) : installAndReport(kc, crdDir, progress),
+  ]);
+  const kcm = state.components['kube-controller-manager']!;
+  await waitForDefaultServiceAccount(kc, kcm, kcm.log, componentTimeoutMs);
+
+  state.phase = 'running';
+  writeState(paths.stateFile, state);
+  return { state, crds };
+}
+
+async function installAndReport(kc: KubeConfig, dir: string, progress: ProgressReporter): Promise<string[]> {
+  const started = Date.now();
+  const names = await installCrds(kc, dir);
+  progress(names.length > 0 ? `installed ${names.length} CRD(s) from ${dir} in ${((Date.now() - started) / 1000).toFixed(1)}s: ${names.join(', ')}` : `no CRDs found in ${dir}`);
+  return names;
+}
+
+/**
+ * Starts a cluster in `stateDir`, or returns the one already running there
+ * (re-applying the CRDs). Leftovers of a crashed run are stopped and removed
+ * first. Resolves once /readyz is ok, the CRDs are Established and the
+ * controller-manager is serving.
+ */
+export async function startCluster(options: StartClusterOptions = {}): Promise<ClusterHandle> {
+  const paths = clusterPaths(options.stateDir ?? defaultStateDir());
+  const progress = options.progress ?? stderrProgress;
+  const crdDir = options.crdDir ?? defaultCrdDir();
+  const componentTimeoutMs = options.componentTimeoutMs ?? DEFAULT_COMPONENT_TIMEOUT_MS;
+  const binaries = await ensureBinaries();
+
+  const previous = readState(paths.stateFile);
+  if (previous && (await isHealthy(paths, previous))) {
+    progress(`cluster already running at ${previous.server}`);
+    const crds = crdDir === false ? [] : await installAndReport(loadKubeConfig(paths.kubeconfig), crdDir, progress);
+    return handleFor(paths, previous, true, crds);
+  }
+  if (previous || findProcessesUsing(paths.stateDir, COMPONENTS).length > 0) progress('cleaning up the leftovers of a previous run');
+  await stopEverything(paths, previous, STOP_GRACE_MS);
+  removeOwnedEntries(paths);
+
+  const started = Date.now();
+  try {
+    const { state, crds } = await launchAll(paths, binaries, { crdDir, progress, componentTimeoutMs });
+    progress(`cluster ready in ${((Date.now() - started) / 1000).toFixed(1)}s; kubeconfig: ${paths.kubeconfig}`);
+    return handleFor(paths, state, false, crds);
+  } catch (err) {
+    // Keep the logs for the user; stop the processes so ports and the etcd lock are free.
+    await stopEverything(paths, readState(paths.stateFile), 0).catch(() => undefined);
+    if (err instanceof WasiOperatorError) throw err;
+    throw new WasiOperatorError('ERR_CLUSTER_START', `starting the cluster in ${paths.stateDir} failed: ${String(err)}; logs are in ${paths.logsDir}`, { cause: err });
+  }
+}
+
+function handleFor(paths: ClusterPaths, state: ClusterState, alreadyRunning: boolean, crds: string[]): ClusterHandle {
+  const pids = Object.fromEntries(COMPONENTS.map((name) => [name, state.components[name]?.pid ?? 0])) as Record<ComponentName, number>;
+  return {
+    stateDir: paths.stateDir,
+    kubeconfigPath: paths.kubeconfig,
+    server: state.server,
+    pids,
+    alreadyRunning,
+    crds,
+    kubeConfig: () => loadKubeConfig(paths.kubeconfig),
+    stop: async () => {
+      await stopCluster(paths.stateDir);
+    },
+  };
+}
+
+export interface StopClusterOptions {
+  /** SIGTERM-to-SIGKILL grace per process; default 10 s. */
+  graceMs?: number;
+}
+
+/**
+ * Stops every process of the cluster in `stateDir` and removes the state dir.
+ * Returns false when there was nothing to stop or remove.
+ */
+export async function stopCluster(stateDir: string = defaultStateDir(), options: StopClusterOptions = {}): Promise<boolean> {
+  const paths = clusterPaths(stateDir);
+  const state = readState(paths.stateFile);
+  const hadSomething = state !== undefined || existsSync(paths.marker) || findProcessesUsing(paths.stateDir, COMPONENTS).length > 0;
+  await stopEverything(paths, state, options.graceMs ?? STOP_GRACE_MS);
+  // Only a directory `up` marked as its own is removed whole; anything else
+  // loses just the entries `up` would have created.
+  if (existsSync(paths.marker)) rmSync(paths.stateDir, { recursive: true, force: true });
+  else removeOwnedEntries(paths);
+  return hadSomething;
+}
+
+export async function clusterStatus(stateDir: string = defaultStateDir()): Promise<ClusterStatus> {
+  const paths = clusterPaths(stateDir);
+  const state = readState(paths.stateFile);
+  if (!state) return { stateDir: paths.stateDir, phase: 'stopped', components: [] };
+  const components = recordedProcesses(state).map(({ name, pid, binary }) => ({ name, pid, running: isRunning(pid, binary), log: paths.logOf(name) }));
+  const healthy = await isHealthy(paths, state);
+  const phase = healthy ? 'running' : state.phase === 'starting' && components.every((c) => c.running) ? 'starting' : 'degraded';
+  return { stateDir: paths.stateDir, phase, kubeconfigPath: paths.kubeconfig, server: state.server, components };
+}

@@ -1,0 +1,69 @@
+// Installs the repo's CRDs (ours and Dapr's Component) with server-side apply
+// and waits until the API server serves them.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ApiextensionsV1Api, KubernetesObjectApi, PatchStrategy, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import yaml from 'js-yaml';
+import { WasiOperatorError } from '../../util/errors.js';
+
+const FIELD_MANAGER = 'wasi-operator';
+
+/** `crds/` of the checkout this code runs from (source under jest, dist/ otherwise). */
+export function defaultCrdDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'wasi-operator') return join(dir, 'crds');
+    const parent = dirname(dir);
+    if (parent === dir) throw new WasiOperatorError('ERR_CLUSTER_CRDS', 'cannot find the wasi-operator checkout (package.json) above this module; pass crdDir explicitly');
+    dir = parent;
+  }
+}
+
+export function readManifests(dir: string): KubernetesObject[] {
+  if (!existsSync(dir)) return [];
+  const files = readdirSync(dir).filter((name) => /\.ya?ml$/.test(name)).sort();
+  return files.flatMap((name) =>
+    yaml.loadAll(readFileSync(join(dir, name), 'utf8')).filter((doc): doc is KubernetesObject => typeof doc === 'object' && doc !== null && 'kind' in doc),
+  );
+}
+
+export async function applyManifests(kc: KubeConfig, manifests: KubernetesObject[]): Promise<void> {
+  const client = KubernetesObjectApi.makeApiClient(kc);
+  for (const manifest of manifests) {
+    try {
+      await client.patch(manifest, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+    } catch (err) {
+      const body = (err as { body?: unknown }).body;
+      throw new WasiOperatorError(
+        'ERR_CLUSTER_CRDS',
+        `applying ${manifest.kind} ${manifest.metadata?.name ?? '?'} failed: ${typeof body === 'string' ? body : String(err)}`,
+        { cause: err },
+      );
+    }
+  }
+}
+
+export async function waitForCrdsEstablished(kc: KubeConfig, names: string[], timeoutMs = 30_000): Promise<void> {
+  const api = kc.makeApiClient(ApiextensionsV1Api);
+  const deadline = Date.now() + timeoutMs;
+  for (const name of names) {
+    for (;;) {
+      const crd = await api.readCustomResourceDefinition({ name });
+      if (crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) break;
+      if (Date.now() >= deadline) throw new WasiOperatorError('ERR_CLUSTER_CRDS', `CRD ${name} is not Established after ${timeoutMs / 1000}s; see kubectl describe crd ${name}`);
+      await sleep(100);
+    }
+  }
+}
+
+/** Applies every manifest in `dir` and returns the names of the CRDs among them, once Established. */
+export async function installCrds(kc: KubeConfig, dir: string): Promise<string[]> {
+  const manifests = readManifests(dir);
+  await applyManifests(kc, manifests);
+  const names = manifests.filter((m) => m.kind === 'CustomResourceDefinition').map((m) => m.metadata?.name ?? '');
+  await waitForCrdsEstablished(kc, names);
+  return names;
+}

@@ -1,0 +1,106 @@
+// Control-plane components run as detached process-group leaders, so they
+// outlive the CLI that started them and `down` can signal each whole group.
+// Liveness comes from /proc: a recorded pid only counts as ours while its
+// command line still names the binary we started (pids get reused).
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
+import { basename } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { WasiOperatorError } from '../../util/errors.js';
+
+export interface SpawnedProcess {
+  pid: number;
+  /** Set once the process exits while this CLI still runs (it is our child then). */
+  exit?: { code: number | null; signal: NodeJS.Signals | null };
+}
+
+export function spawnDetached(binary: string, args: string[], logPath: string): SpawnedProcess {
+  if (!existsSync(binary)) throw new WasiOperatorError('ERR_CLUSTER_BINARY_MISSING', `${binary} does not exist; run \`wasi-operator tools ensure etcd kubernetes\``);
+  const log = openSync(logPath, 'a');
+  try {
+    writeSync(log, `\n=== ${new Date().toISOString()} ${binary} ${args.join(' ')}\n`);
+    const child = spawn(binary, args, { detached: true, stdio: ['ignore', log, log] });
+    if (child.pid === undefined) throw new WasiOperatorError('ERR_CLUSTER_SPAWN', `could not start ${binary}`);
+    const spawned: SpawnedProcess = { pid: child.pid };
+    child.on('exit', (code, signal) => (spawned.exit = { code, signal }));
+    child.on('error', () => undefined);
+    // Not keeping the CLI's event loop alive is what lets `cluster up` return.
+    child.unref();
+    return spawned;
+  } finally {
+    closeSync(log);
+  }
+}
+
+function commandLine(pid: number): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Field 3, after the parenthesised name; a zombie has exited already.
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    if (state === 'Z' || state === 'X') return undefined;
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((arg) => arg !== '');
+  } catch {
+    return undefined;
+  }
+}
+
+/** True while `pid` runs and is still the binary we started (not a reused pid). */
+export function isRunning(pid: number, binary: string): boolean {
+  const argv = commandLine(pid);
+  return argv !== undefined && (argv[0] === binary || basename(argv[0] ?? '') === basename(binary));
+}
+
+export interface ProcessRef {
+  pid: number;
+  /** argv[0] as started: the full path of the binary. */
+  binary: string;
+}
+
+/**
+ * Processes of the given binaries whose arguments mention `stateDir`: leftovers
+ * of a run whose state file was lost or never written.
+ */
+export function findProcessesUsing(stateDir: string, binaryNames: readonly string[]): ProcessRef[] {
+  const found: ProcessRef[] = [];
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    const argv = commandLine(pid);
+    const binary = argv?.[0] ?? '';
+    if (!argv || !binaryNames.includes(basename(binary))) continue;
+    if (argv.slice(1).some((arg) => arg.includes(`${stateDir}/`))) found.push({ pid, binary });
+  }
+  return found;
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  for (const target of [-pid, pid]) {
+    try {
+      process.kill(target, sig);
+    } catch {
+      // Already gone, or not a group leader: the other target covers it.
+    }
+  }
+}
+
+async function waitUntilGone(pids: ProcessRef[], timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (pids.every(({ pid, binary }) => !isRunning(pid, binary))) return true;
+    if (Date.now() >= deadline) return false;
+    await sleep(100);
+  }
+}
+
+/** SIGTERM each process group, SIGKILL whatever is left after `graceMs`. */
+export async function stopProcesses(targets: ProcessRef[], graceMs = 10_000): Promise<void> {
+  const running = targets.filter(({ pid, binary }) => isRunning(pid, binary));
+  if (running.length === 0) return;
+  for (const { pid } of running) signal(pid, 'SIGTERM');
+  if (await waitUntilGone(running, graceMs)) return;
+  for (const { pid, binary } of running) if (isRunning(pid, binary)) signal(pid, 'SIGKILL');
+  if (!(await waitUntilGone(running, 5_000))) {
+    const left = running.filter(({ pid, binary }) => isRunning(pid, binary)).map(({ pid }) => pid);
+    throw new WasiOperatorError('ERR_CLUSTER_STOP', `processes ${left.join(', ')} survived SIGKILL; check them with ps -p ${left.join(',')}`);
+  }
+}

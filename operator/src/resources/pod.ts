@@ -1,0 +1,88 @@
+// The host Pod of one generation of a WasiApp: `wasi-host run` with the module
+// mounted read-only, run once to completion, next to a Dapr sidecar unless
+// spec.dapr.enabled is false. Pure: the same (app, config) gives the same Pod.
+import type { V1Container, V1Pod } from '@kubernetes/client-node';
+import type { OperatorConfig } from '../api/operator-config.js';
+import { HOST_CONTAINER_NAME } from '../api/names.js';
+import type { WasiApp } from '../api/wasiapp.js';
+import { daprAnnotationsFor } from './dapr-annotations.js';
+import { literalArg } from './expansion.js';
+import { HOST_COMMAND, hostInvocationFor } from './host-args.js';
+import { podLabelsFor } from './labels.js';
+import { MODULE_DIR, MODULE_VOLUME_NAME, moduleMountFor, type ModuleDownload } from './module-source.js';
+import { podNameFor } from './names.js';
+import { ownerReferenceFor } from './owner.js';
+import { requireNamespace } from './required-metadata.js';
+import { containerResourcesFor } from './resource-requirements.js';
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './security-context.js';
+import { hostImageFor, isDaprEnabled } from './spec-defaults.js';
+
+/** Init container that downloads a spec.module.url module and checks its sha256. */
+export const FETCH_CONTAINER_NAME = 'fetch-module';
+export const TERMINATION_MESSAGE_PATH = '/dev/termination-log';
+
+export function buildHostPod(app: WasiApp, config: OperatorConfig): V1Pod {
+  const image = hostImageFor(app, config);
+  const resources = containerResourcesFor(app.spec.resources);
+  const module = moduleMountFor(app);
+  const invocation = hostInvocationFor(app, module.filePath);
+  const annotations = daprAnnotationsFor(app);
+
+  const host: V1Container = {
+    name: HOST_CONTAINER_NAME,
+    image,
+    command: [HOST_COMMAND],
+    args: invocation.args,
+    ...(invocation.env.length > 0 && { env: invocation.env }),
+    ...(resources && { resources }),
+    volumeMounts: [{ name: MODULE_VOLUME_NAME, mountPath: MODULE_DIR, readOnly: true }],
+    securityContext: restrictedContainerSecurityContext(),
+    // The host writes its JSON result here; if it dies before that, the log
+    // tail tells the operator (and the user) why.
+    terminationMessagePath: TERMINATION_MESSAGE_PATH,
+    terminationMessagePolicy: 'FallbackToLogsOnError',
+  };
+  const initContainers = module.download ? [fetchContainer(module.download, image, resources)] : undefined;
+
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: podNameFor(app),
+      namespace: requireNamespace(app),
+      labels: podLabelsFor(app),
+      ...(Object.keys(annotations).length > 0 && { annotations }),
+      ownerReferences: [ownerReferenceFor(app)],
+    },
+    spec: {
+      // A guest runs once; its result is the outcome, a rerun is a new generation.
+      restartPolicy: 'Never',
+      // Service env vars are noise for a guest that only talks to its sidecar.
+      enableServiceLinks: false,
+      // daprd needs the service account token (Sentry identity, operator
+      // access); without Dapr nothing in the Pod does.
+      ...(!isDaprEnabled(app) && { automountServiceAccountToken: false }),
+      securityContext: restrictedPodSecurityContext(),
+      ...(initContainers && { initContainers }),
+      containers: [host],
+      volumes: [module.volume],
+    },
+  };
+}
+
+// Reuses the host image: `wasi-host fetch URL SHA256 DEST` downloads into the
+// shared emptyDir and exits non-zero (with a message saying which digest it
+// got) when the bytes do not match, so the host container never starts.
+function fetchContainer(download: ModuleDownload, image: string, resources: V1Container['resources']): V1Container {
+  return {
+    name: FETCH_CONTAINER_NAME,
+    image,
+    command: [HOST_COMMAND],
+    args: ['fetch', literalArg(download.url), download.sha256, literalArg(download.destination)],
+    ...(resources && { resources }),
+    volumeMounts: [{ name: MODULE_VOLUME_NAME, mountPath: MODULE_DIR }],
+    securityContext: restrictedContainerSecurityContext(),
+    terminationMessagePath: TERMINATION_MESSAGE_PATH,
+    terminationMessagePolicy: 'FallbackToLogsOnError',
+  };
+}

@@ -1,0 +1,166 @@
+import { WorkQueue } from '../../operator/src/controller/workqueue.js';
+import { runWorkers, type ReconcileOutcome } from '../../operator/src/controller/workers.js';
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+async function until(check: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+describe('WorkQueue', () => {
+  it('merges duplicate keys while they wait', async () => {
+    const depths: number[] = [];
+    const queue = new WorkQueue({ onDepthChange: (d) => depths.push(d) });
+    queue.add('ns/a');
+    queue.add('ns/b');
+    queue.add('ns/a');
+    expect(queue.depth).toBe(2);
+    expect(await queue.get()).toBe('ns/a');
+    expect(await queue.get()).toBe('ns/b');
+    expect(queue.depth).toBe(0);
+    expect(depths.at(-1)).toBe(0);
+    await queue.shutdown();
+  });
+
+  it('hands a key to one worker at a time and reruns it when re-added in flight', async () => {
+    const queue = new WorkQueue();
+    queue.add('ns/a');
+    const key = await queue.get();
+    expect(key).toBe('ns/a');
+    queue.add('ns/a');
+    queue.add('ns/a');
+    // Held by a worker: not handed out again yet.
+    expect(queue.depth).toBe(0);
+    queue.done('ns/a');
+    expect(queue.depth).toBe(1);
+    expect(await queue.get()).toBe('ns/a');
+    queue.done('ns/a');
+    expect(queue.depth).toBe(0);
+    await queue.shutdown();
+  });
+
+  it('grows the per-key backoff exponentially up to the cap and resets it on forget', () => {
+    const queue = new WorkQueue({ baseDelayMs: 50, maxDelayMs: 1000 });
+    const delays = [1, 2, 3, 4, 5, 6, 7].map(() => queue.addRateLimited('ns/a'));
+    expect(delays).toEqual([50, 100, 200, 400, 800, 1000, 1000]);
+    expect(queue.numRequeues('ns/a')).toBe(7);
+    // Other keys have their own backoff.
+    expect(queue.addRateLimited('ns/b')).toBe(50);
+    queue.forget('ns/a');
+    expect(queue.addRateLimited('ns/a')).toBe(50);
+    void queue.shutdown();
+  });
+
+  it('adds a key after a delay, the earliest pending delay winning', async () => {
+    const queue = new WorkQueue();
+    queue.addAfter('ns/a', 10_000);
+    queue.addAfter('ns/a', 20);
+    expect(queue.depth).toBe(0);
+    await until(() => queue.depth === 1, 'the delayed add');
+    expect(await queue.get()).toBe('ns/a');
+    queue.done('ns/a');
+    await queue.shutdown();
+  });
+
+  it('wakes a waiting worker on add', async () => {
+    const queue = new WorkQueue();
+    const next = queue.get();
+    queue.add('ns/late');
+    expect(await next).toBe('ns/late');
+    queue.done('ns/late');
+    await queue.shutdown();
+  });
+
+  it('shuts down: waiting workers get undefined, adds are ignored, in-flight keys finish first', async () => {
+    const queue = new WorkQueue();
+    queue.add('ns/a');
+    queue.add('ns/b');
+    const held = await queue.get();
+    let drained = false;
+    const shutdown = queue.shutdown().then(() => (drained = true));
+    queue.add('ns/c');
+    expect(await queue.get()).toBeUndefined();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(drained).toBe(false);
+    queue.done(held as string);
+    await shutdown;
+    expect(drained).toBe(true);
+    expect(queue.depth).toBe(0);
+  });
+});
+
+describe('runWorkers', () => {
+  it('never runs two reconciles of one key at once, and runs different keys in parallel', async () => {
+    const queue = new WorkQueue();
+    const running = new Map<string, number>();
+    let maxSameKey = 0;
+    let maxTotal = 0;
+    const release = deferred();
+    const calls: string[] = [];
+    const workers = runWorkers(queue, 4, async (key) => {
+      calls.push(key);
+      running.set(key, (running.get(key) ?? 0) + 1);
+      maxSameKey = Math.max(maxSameKey, ...running.values());
+      maxTotal = Math.max(maxTotal, [...running.values()].reduce((a, b) => a + b, 0));
+      await release.promise;
+      running.set(key, (running.get(key) ?? 1) - 1);
+    });
+    queue.add('ns/a');
+    queue.add('ns/b');
+    await until(() => calls.length === 2, 'two reconciles');
+    queue.add('ns/a');
+    queue.add('ns/a');
+    await new Promise((r) => setTimeout(r, 10));
+    expect(calls).toEqual(['ns/a', 'ns/b']);
+    release.resolve();
+    await until(() => calls.length === 3, 'the rerun of ns/a');
+    expect(calls[2]).toBe('ns/a');
+    expect(maxSameKey).toBe(1);
+    expect(maxTotal).toBe(2);
+    await queue.shutdown();
+    await workers.done;
+  });
+
+  it('retries a failing key with backoff until it succeeds, then forgets its failures', async () => {
+    const queue = new WorkQueue({ baseDelayMs: 1, maxDelayMs: 10 });
+    const outcomes: ReconcileOutcome[] = [];
+    let attempts = 0;
+    const workers = runWorkers(
+      queue,
+      1,
+      async () => {
+        attempts += 1;
+        if (attempts < 4) throw new Error('transient');
+      },
+      { onReconciled: (_key, outcome) => outcomes.push(outcome) },
+    );
+    queue.add('ns/a');
+    await until(() => outcomes.length === 4, 'four attempts');
+    expect(outcomes).toEqual(['error', 'error', 'error', 'success']);
+    expect(queue.numRequeues('ns/a')).toBe(0);
+    await queue.shutdown();
+    await workers.done;
+  });
+
+  it('requeues after requeueAfterMs', async () => {
+    const queue = new WorkQueue();
+    let attempts = 0;
+    const workers = runWorkers(queue, 1, async () => {
+      attempts += 1;
+      return attempts === 1 ? { requeueAfterMs: 20 } : {};
+    });
+    queue.add('ns/a');
+    await until(() => attempts === 2, 'the requeue');
+    await queue.shutdown();
+    await workers.done;
+    expect(attempts).toBe(2);
+  });
+});
