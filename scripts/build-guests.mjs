@@ -7,11 +7,13 @@
 // file name without .ts. A guest is rebuilt only when something it depends on
 // is newer than its .wasm: a file in its import closure (relative imports,
 // followed transitively), this script (it holds the compiler flags) or the
-// package.json of the compiler, the WASI shim or json-as (their versions). Plain JavaScript with no dependencies beyond
-// node_modules, because scripts/setup.mjs runs it before anything else is built.
+// package.json of the compiler, the WASI shim or json-as (their versions).
+// Plain JavaScript with no dependencies beyond node_modules, because
+// scripts/setup.mjs runs it, possibly under the machine's older Node.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -29,8 +31,8 @@ const RELEASE_FLAGS = [
   '--optimizeLevel', '3',
   '--shrinkLevel', '2',
   '--noAssert',
-  // json-as's sources warn about 32/64-bit casts; the output is ours to judge
-  // by compiling, and asc still prints every error.
+  // json-as's own sources raise 32/64-bit cast warnings on every build, which
+  // would bury the one line per guest; errors are still printed in full.
   '--disableWarning',
 ];
 const JSON_TRANSFORM = ['--transform', 'json-as/transform'];

@@ -202,7 +202,9 @@ export class DaprClient {
     const sent = request.send();
     const response = sent.response;
     if (response == null) return new Answer(0, "", null, sent.error);
-    const etag = wantEtag ? response.header("etag") : null;
+    // Only a 200 carries a value and its ETag; asking after a 204 would just
+    // be a "header not found" the host logs.
+    const etag = wantEtag && response.status == 200 ? response.header("etag") : null;
     const text = response.bodyText();
     const closeError = response.close();
     const readError = response.error;
