@@ -7,7 +7,7 @@ import type { GuestMemory } from './guest-memory.js';
 import { formatHeaderLines, parseHeaderLines } from './header-lines.js';
 import { HttpAbiError, HttpErrorCode } from './http-error-codes.js';
 import { checkMethod } from './http-method.js';
-import { sendOutbound, type OutboundPolicy } from './outbound-request.js';
+import type { OutboundPolicy } from './outbound-request.js';
 import { ResponseTable } from './response-table.js';
 
 export const HTTP_IMPORT_MODULE = 'wasi_experimental_http';
@@ -86,6 +86,8 @@ export function createHttpImports(memory: GuestMemory, options: HttpImportOption
       if (responses.isFull) {
         throw new HttpAbiError(HttpErrorCode.TooManySessions, `${options.maxOpenResponses} responses are open; close one first`);
       }
+      // Loaded at the first request: a guest that never calls out never pays for it.
+      const { sendOutbound } = await import('./outbound-request.js');
       const response = await sendOutbound(request, policy);
       const handle = responses.add({ ...response, offset: 0 });
       if (handle === undefined) throw new HttpAbiError(HttpErrorCode.TooManySessions, 'too many open responses');

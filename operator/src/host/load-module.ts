@@ -1,7 +1,7 @@
 // Reads and compiles the guest module, and checks up front that it fits this
 // host (a `_start` and a `memory` export, only imports we provide), so that a
 // bad module fails with a message naming what is wrong instead of a LinkError.
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { HostError, HostErrorCode } from './host-errors.js';
 import { HTTP_IMPORT_MODULE, HTTP_IMPORT_NAMES } from './http-imports.js';
 import { wasiFunctionNames } from './load-wasi.js';
@@ -19,16 +19,16 @@ function invalid(message: string, cause?: unknown): HostError {
   return new HostError(HostErrorCode.InvalidModule, message, { cause });
 }
 
-async function readModuleFile(path: string): Promise<Uint8Array> {
+function readModuleFile(path: string): Uint8Array {
   try {
-    return await readFile(path);
+    return readFileSync(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw invalid(`cannot read module ${path} (${code ?? String(err)}); check the path and that the file is readable`, err);
   }
 }
 
-async function checkImportsAndExports(module: WebAssembly.Module, path: string): Promise<void> {
+function checkImportsAndExports(module: WebAssembly.Module, path: string): void {
   const exports = WebAssembly.Module.exports(module);
   const missing: string[] = [];
   if (!exports.some((e) => e.name === '_start' && e.kind === 'function')) missing.push('a `_start` function');
@@ -36,7 +36,7 @@ async function checkImportsAndExports(module: WebAssembly.Module, path: string):
   if (missing.length > 0) {
     throw invalid(`${path} is not a WASI command module: it does not export ${missing.join(' or ')}; build it as a WASI command (AssemblyScript: --config @assemblyscript/wasi-shim/asconfig.json)`);
   }
-  const wasiNames = await wasiFunctionNames();
+  const wasiNames = wasiFunctionNames();
   const httpNames = new Set<string>(HTTP_IMPORT_NAMES);
   const unknown = WebAssembly.Module.imports(module).filter(
     (i) =>
@@ -49,8 +49,12 @@ async function checkImportsAndExports(module: WebAssembly.Module, path: string):
   }
 }
 
-export async function loadModule(path: string, maxMemoryMb: number | undefined): Promise<LoadedModule> {
-  let bytes = await readModuleFile(path);
+/**
+ * Synchronous on purpose: for the small modules guests are, a synchronous
+ * compile and read cost less than the thread hand-offs of the async ones.
+ */
+export function loadModule(path: string, maxMemoryMb: number | undefined): LoadedModule {
+  let bytes = readModuleFile(path);
   if (bytes.byteLength < 8 || WASM_MAGIC.some((b, i) => bytes[i] !== b)) {
     throw invalid(`${path} is not a WebAssembly module (no \\0asm header); pass the .wasm file, not its source`);
   }
@@ -58,11 +62,11 @@ export async function loadModule(path: string, maxMemoryMb: number | undefined):
   const started = performance.now();
   let module: WebAssembly.Module;
   try {
-    module = await WebAssembly.compile(bytes);
+    module = new WebAssembly.Module(bytes);
   } catch (err) {
     throw invalid(`${path} does not compile: ${err instanceof Error ? err.message : String(err)}`, err);
   }
   const compileMillis = performance.now() - started;
-  await checkImportsAndExports(module, path);
+  checkImportsAndExports(module, path);
   return { module, compileMillis };
 }

@@ -6,10 +6,18 @@ import { parseAllowList } from './allow-list.js';
 import { GuestMemory } from './guest-memory.js';
 import type { GuestEnd, GuestOutcome, GuestRunSpec } from './guest-outcome.js';
 import { hostLog } from './host-log.js';
+import { HttpErrorCode } from './http-error-codes.js';
 import { createHttpImports, HTTP_IMPORT_MODULE } from './http-imports.js';
 import { loadWasi } from './load-wasi.js';
 import { OutputCapture } from './output-capture.js';
 import { passStdioThrough } from './stdio-passthrough.js';
+
+/**
+ * Codes guests meet in normal control flow (a buffer to enlarge, an optional
+ * header that is absent): logging them would bury the failures that matter,
+ * such as a denied destination (7) or a request error (11) and its reason.
+ */
+const QUIET_ABI_CODES = new Set<number>([HttpErrorCode.BufferTooSmall, HttpErrorCode.HeaderNotFound]);
 
 /**
  * Thrown by our proc_exit and caught below. node:wasi's own returnOnExit
@@ -28,7 +36,7 @@ function endOf(err: unknown): GuestEnd {
 }
 
 export async function runGuest(module: WebAssembly.Module, spec: GuestRunSpec): Promise<GuestOutcome> {
-  const { WASI } = await loadWasi();
+  const { WASI } = loadWasi();
   const wasi = new WASI({ version: 'preview1', args: spec.args, env: spec.env, preopens: {}, returnOnExit: true });
   let instance: WebAssembly.Instance | undefined;
   const memory = new GuestMemory(() => instance?.exports.memory as WebAssembly.Memory | undefined);
@@ -44,12 +52,15 @@ export async function runGuest(module: WebAssembly.Module, spec: GuestRunSpec): 
     maxOpenResponses: spec.maxOpenResponses,
     requestTimeoutMs: spec.requestTimeoutMs,
     maxResponseBytes: spec.maxResponseBytes,
-    onError: (call, error) => hostLog.warn({ call, abiCode: error.abiCode, reason: error.message }, 'guest http call failed'),
+    onError: (call, error) => {
+      if (QUIET_ABI_CODES.has(error.abiCode)) return;
+      hostLog.warn({ call, abiCode: error.abiCode, reason: error.message }, 'guest http call failed');
+    },
   });
 
   const instantiateStarted = performance.now();
   try {
-    instance = await WebAssembly.instantiate(module, { wasi_snapshot_preview1: wasiImports, [HTTP_IMPORT_MODULE]: httpImports });
+    instance = new WebAssembly.Instance(module, { wasi_snapshot_preview1: wasiImports, [HTTP_IMPORT_MODULE]: httpImports });
   } catch (err) {
     // A start section that traps or exits ends the guest during instantiation.
     const instantiateMillis = performance.now() - instantiateStarted;
@@ -58,7 +69,7 @@ export async function runGuest(module: WebAssembly.Module, spec: GuestRunSpec): 
   const runStarted = performance.now();
   const instantiateMillis = runStarted - instantiateStarted;
   wasi.finalizeBindings(instance);
-  const start = WebAssembly.promising(instance.exports._start as Function);
+  const start = WebAssembly.promising(instance.exports._start as () => void);
   let end: GuestEnd;
   try {
     await start();

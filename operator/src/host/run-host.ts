@@ -2,8 +2,9 @@
 // sidecar to be ready), run the guest on this thread or, under --timeout, in a
 // worker, then stop the sidecar if asked, write the result and return the
 // exit code. Every path out writes a result, so the operator always learns why.
+// What only some runs need (the worker, the sidecar client) is imported on
+// demand: every module file costs start-up time, and start-up is per guest.
 import { basename } from 'node:path';
-import { GuestThread } from './guest-thread.js';
 import type { GuestOutcome, GuestRunSpec } from './guest-outcome.js';
 import { HostError, HostErrorCode } from './host-errors.js';
 import { hostLog } from './host-log.js';
@@ -14,7 +15,7 @@ import { OutputCapture } from './output-capture.js';
 import { buildResultJson, type ResultSummary } from './result.js';
 import { resultPath, writeResult } from './result-file.js';
 import { runGuest } from './run-guest.js';
-import { shutdownSidecar, sidecarFromEnv, sidecarGuestEnv, waitForSidecar, type Sidecar } from './sidecar.js';
+import { sidecarFromEnv, sidecarGuestEnv, type Sidecar } from './sidecar-endpoint.js';
 import { EXIT_HOST_FAILURE, ResultReason, verdictOf } from './verdict.js';
 
 const MIB = 2 ** 20;
@@ -42,14 +43,16 @@ function logGuestEnd(outcome: GuestOutcome, reason: string | null, exitCode: num
 export async function runHost(options: HostOptions, processEnv: NodeJS.ProcessEnv): Promise<number> {
   const resultFile = resultPath(options.resultFile);
   // Under --timeout the worker boots while we compile.
-  const thread = options.timeoutSeconds === undefined ? undefined : new GuestThread();
+  const thread = options.timeoutSeconds === undefined ? undefined : new (await import('./guest-thread.js')).GuestThread();
   let sidecar: Sidecar | undefined;
+  let sidecarClient: typeof import('./sidecar-client.js') | undefined;
   let compileMillis = 0;
   try {
     sidecar = sidecarFromEnv(processEnv);
-    const sidecarReady = sidecar ? waitForSidecar(sidecar, options.sidecarTimeoutSeconds * 1000) : Promise.resolve();
+    if (sidecar) sidecarClient = await import('./sidecar-client.js');
+    const sidecarReady = sidecar ? sidecarClient!.waitForSidecar(sidecar, options.sidecarTimeoutSeconds * 1000) : Promise.resolve();
     sidecarReady.catch(() => undefined); // awaited below, after the module's own errors
-    const loaded = await loadModule(options.modulePath, options.maxMemoryMb);
+    const loaded = loadModule(options.modulePath, options.maxMemoryMb);
     compileMillis = loaded.compileMillis;
     await sidecarReady;
 
@@ -87,6 +90,6 @@ export async function runHost(options: HostOptions, processEnv: NodeJS.ProcessEn
     return EXIT_HOST_FAILURE;
   } finally {
     await thread?.stop();
-    if (options.daprShutdown && sidecar) await shutdownSidecar(sidecar);
+    if (options.daprShutdown && sidecar && sidecarClient) await sidecarClient.shutdownSidecar(sidecar);
   }
 }

@@ -1,6 +1,10 @@
 // The project compiles with lib ES2024 and no DOM, which leaves the
 // `WebAssembly` global untyped. This declares the part the host uses,
 // including JSPI (`Suspending`, `promising`), which no lib declares yet.
+// Module, Suspending and the error types are opaque marker types, as in lib.dom.
+/* eslint-disable @typescript-eslint/no-empty-object-type -- marker types, see above */
+type AnyFunction = (...args: never[]) => unknown;
+
 declare global {
   namespace WebAssembly {
     interface Module {}
@@ -26,7 +30,7 @@ declare global {
     /** JSPI: an import that may return a promise; the calling guest suspends until it settles. */
     const Suspending: { prototype: Suspending; new (fn: (...args: never[]) => Promise<unknown>): Suspending };
     /** JSPI: wraps an export so that calling it returns a promise and lets Suspending imports suspend. */
-    function promising(fn: Function): (...args: unknown[]) => Promise<unknown>;
+    function promising<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => Promise<Awaited<R>>;
 
     interface CompileError extends Error {}
     const CompileError: { prototype: CompileError; new (message?: string): CompileError };
@@ -45,10 +49,10 @@ declare global {
       module: string;
       name: string;
     }
-    type ImportValue = Function | Suspending | Memory | number | bigint | object;
+    type ImportValue = AnyFunction | Suspending | Memory | number | bigint | object;
     type ModuleImports = Record<string, ImportValue>;
     type Imports = Record<string, ModuleImports>;
-    type ExportValue = Function | Memory | object;
+    type ExportValue = AnyFunction | Memory | object;
     type Exports = Record<string, ExportValue>;
 
     function compile(bytes: ArrayBufferView | ArrayBuffer): Promise<Module>;

@@ -1,0 +1,66 @@
+// The seed scenario: dapr-state-test.wasm under wasi-host, against a real
+// daprd whose state store is a real redis-server.
+import { Redis } from 'ioredis';
+import { startDaprd, type TestDaprd } from '../helpers/daprd.js';
+import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { guestModule, runWasiHost } from '../helpers/wasi-host.js';
+
+const APP_ID = 'seed-host';
+
+let redis: TestRedis | undefined;
+let daprd: TestDaprd | undefined;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  daprd = await startDaprd({ appId: APP_ID, redisAddress: redis.address });
+}, 120_000);
+
+afterAll(async () => {
+  await daprd?.stop();
+  await redis?.stop();
+});
+
+test('the seed test passes and its state really is in Redis', async () => {
+  const run = await runWasiHost(['run', guestModule('dapr-state-test'), '--success-output', 'Test successfully!'], { env: daprd!.env });
+
+  expect(run.stdout).toContain('Test successfully!');
+  expect(run.exitCode).toBe(0);
+  expect(run.result).toMatchObject({ exitCode: 0, passed: true, reason: null });
+  expect(run.result!.output).toContain('Test successfully!');
+
+  const client = new Redis({ host: redis!.host, port: redis!.port, lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await client.connect();
+    expect(await client.hget(`${APP_ID}||weapon`, 'data')).toContain('Death Star');
+    expect(await client.hget(`${APP_ID}||planets`, 'data')).toContain('Tatooine');
+  } finally {
+    client.disconnect();
+  }
+});
+
+test('the seed test passes the same way in the --timeout worker', async () => {
+  const run = await runWasiHost(['run', guestModule('dapr-state-test'), '--timeout', '60'], { env: daprd!.env });
+
+  expect(run.stdout).toContain('Test successfully!');
+  expect(run.exitCode).toBe(0);
+  expect(run.result).toMatchObject({ passed: true });
+});
+
+test('an unknown store name makes the guest fail, and the host reports its exit code', async () => {
+  const run = await runWasiHost(['run', guestModule('dapr-state-test'), '--', 'no-such-store'], { env: daprd!.env });
+
+  expect(run.stdout).toContain('Test failed!');
+  expect(run.exitCode).toBe(1);
+  expect(run.result).toMatchObject({ exitCode: 1, passed: false, reason: 'ExitCode' });
+});
+
+test('a request to an origin outside --allowed-host is refused with error 7 and the guest fails', async () => {
+  // The same daprd under another name is another origin.
+  const run = await runWasiHost(['run', guestModule('dapr-state-test'), '--allowed-host', `http://localhost:${daprd!.httpPort}`], {
+    env: daprd!.env,
+  });
+
+  expect(run.exitCode).toBe(1);
+  expect(run.stdout).toContain('Test failed!');
+  expect(run.stderr).toContain('"abiCode":7');
+});

@@ -1,0 +1,95 @@
+import { parseArgs } from '../../operator/src/host/parse-args.js';
+import type { HostOptions } from '../../operator/src/host/host-options.js';
+
+function optionsOf(argv: string[]): HostOptions {
+  const parsed = parseArgs(argv);
+  if (parsed.kind !== 'run') throw new Error('expected run');
+  return parsed.options;
+}
+
+function usageErrorOf(argv: string[]): string {
+  try {
+    parseArgs(argv);
+  } catch (err) {
+    expect((err as { code?: string }).code).toBe('ERR_HOST_USAGE');
+    return (err as Error).message;
+  }
+  throw new Error(`expected a usage error for ${argv.join(' ')}`);
+}
+
+describe('wasi-host command line', () => {
+  test('run FILE alone gets the defaults', () => {
+    expect(optionsOf(['run', 'guest.wasm'])).toEqual({
+      modulePath: 'guest.wasm',
+      guestArgs: [],
+      allowedHosts: [],
+      maxConcurrentRequests: 16,
+      env: {},
+      timeoutSeconds: undefined,
+      maxMemoryMb: undefined,
+      successOutput: undefined,
+      resultFile: undefined,
+      daprShutdown: false,
+      requestTimeoutSeconds: 30,
+      maxResponseMb: 16,
+      sidecarTimeoutSeconds: 60,
+    });
+  });
+
+  test('every flag, in both --flag value and --flag=value forms', () => {
+    const options = optionsOf([
+      'run', '--allowed-host', 'http://127.0.0.1:3500', '--allowed-host=https://*.example.com',
+      '--max-concurrent-requests', '4', '--env', 'A=1', '--env=B=x=y', '--timeout', '2.5',
+      '--max-memory-mb', '64', '--success-output', 'Test successfully!', '--result-file', '/tmp/r.json',
+      '--dapr-shutdown', '--request-timeout=5', '--max-response-mb', '2', '--sidecar-timeout', '10', 'app.wasm',
+    ]);
+    expect(options).toMatchObject({
+      modulePath: 'app.wasm',
+      allowedHosts: ['http://127.0.0.1:3500', 'https://*.example.com'],
+      maxConcurrentRequests: 4,
+      env: { A: '1', B: 'x=y' },
+      timeoutSeconds: 2.5,
+      maxMemoryMb: 64,
+      successOutput: 'Test successfully!',
+      resultFile: '/tmp/r.json',
+      daprShutdown: true,
+      requestTimeoutSeconds: 5,
+      maxResponseMb: 2,
+      sidecarTimeoutSeconds: 10,
+    });
+  });
+
+  test('everything after -- goes to the guest untouched, flags included', () => {
+    expect(optionsOf(['run', 'app.wasm', '--', 'statestore', '--timeout', '--', '-h']).guestArgs).toEqual(['statestore', '--timeout', '--', '-h']);
+  });
+
+  test.each([[['--help']], [['run', '-h']], [['run', 'app.wasm', '--help']]])('%j asks for help', (argv) => {
+    expect(parseArgs(argv).kind).toBe('help');
+  });
+
+  test('--help after -- belongs to the guest', () => {
+    expect(parseArgs(['run', 'app.wasm', '--', '--help']).kind).toBe('run');
+  });
+
+  test.each([
+    [[], 'missing command'],
+    [['start', 'app.wasm'], 'unknown command "start"'],
+    [['run'], 'missing FILE'],
+    [['run', 'a.wasm', 'b.wasm'], 'put guest arguments after --'],
+    [['run', 'app.wasm', '--frobnicate'], 'unknown flag --frobnicate'],
+    [['run', 'app.wasm', '--timeout'], '--timeout needs a value'],
+    [['run', 'app.wasm', '--timeout', '0'], '--timeout needs a positive number'],
+    [['run', 'app.wasm', '--timeout', 'soon'], '--timeout needs a positive number'],
+    [['run', 'app.wasm', '--max-memory-mb', '1.5'], '--max-memory-mb needs a whole number'],
+    [['run', 'app.wasm', '--max-memory-mb', '5000'], 'from 1 to 4096'],
+    [['run', 'app.wasm', '--max-concurrent-requests', '0'], '--max-concurrent-requests needs a whole number'],
+    [['run', 'app.wasm', '--env', 'NOVALUE'], '--env needs NAME=VALUE'],
+    [['run', 'app.wasm', '--env', '1A=x'], '--env needs NAME=VALUE'],
+    [['run', 'app.wasm', '--allowed-host', 'localhost:3500'], 'localhost:3500'],
+    [['run', 'app.wasm', '--timeout', '1', '--timeout', '2'], '--timeout given 2 times'],
+    [['run', 'app.wasm', '--dapr-shutdown=yes'], '--dapr-shutdown takes no value'],
+    [['run', 'app.wasm', '--success-output', ''], '--success-output needs a non-empty text'],
+  ])('%j is a usage error saying %s', (argv, expected) => {
+    expect(usageErrorOf(argv)).toContain(expected);
+  });
+});
