@@ -10,8 +10,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDaprd } from '../local/runtime/daprd.js';
 import { redisHashGet, startRedis } from '../local/runtime/redis-server.js';
-import { ensureTool } from '../local/tools/go-build.js';
-import { DAPRD } from '../local/tools/pins.js';
 
 const APP_ID = 'dapr-state-test';
 const SUCCESS_OUTPUT = 'Test successfully!';
@@ -30,23 +28,22 @@ function runHost(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
 }
 
 export async function demoCommand(): Promise<number> {
-  const daprdPath = (await ensureTool(DAPRD)).daprd ?? 'daprd';
   const workDir = mkdtempSync(join(tmpdir(), 'wasi-operator-demo-'));
   const stops: Array<() => Promise<void>> = [];
   try {
-    const redis = await startRedis(workDir);
+    const redis = await startRedis();
     stops.push(redis.stop);
     say(`redis-server listening on ${redis.address}`);
-    const daprd = await startDaprd({ daprdPath, appId: APP_ID, redisAddress: redis.address, workDir });
+    const daprd = await startDaprd({ appId: APP_ID, redisAddress: redis.address });
     stops.push(daprd.stop);
-    say(`daprd (app-id ${APP_ID}) ready at ${daprd.httpEndpoint} with state store "statestore" on Redis`);
+    say(`daprd (app-id ${APP_ID}) ready at ${daprd.origin} with state store "statestore" on Redis`);
 
     const module = join(repoRoot, 'guest', 'build', `${APP_ID}.wasm`);
     const resultFile = join(workDir, 'result.json');
     say(`wasi-host run ${module}`);
     const exitCode = await runHost(
       ['run', module, '--success-output', SUCCESS_OUTPUT, '--result-file', resultFile, '--', 'statestore'],
-      { ...process.env, DAPR_HTTP_ENDPOINT: daprd.httpEndpoint, DAPR_HTTP_PORT: String(daprd.httpPort) },
+      { ...process.env, ...daprd.env },
     );
 
     const result = JSON.parse(readFileSync(resultFile, 'utf8')) as Record<string, unknown>;

@@ -1,87 +1,130 @@
-// daprd in standalone (self-hosted) mode: no placement, no scheduler, our
-// resources dir with a state.redis Component; the way the host's tests and the
-// demo get a real sidecar without Kubernetes.
-import { mkdirSync, writeFileSync } from 'node:fs';
+// A real daprd in standalone mode for the demo or one test file, with a `state.redis`
+// Component named `statestore` (or the stores you ask for) in a throw-away
+// resources dir, on free loopback ports, without placement or scheduler
+// (no actors or workflows; the state API does not need them).
+//
+//   let redis: TestRedis;
+//   let daprd: LocalDaprd;
+//   beforeAll(async () => {
+//     redis = await startRedis();
+//     daprd = await startDaprd({ appId: 'seed', redisAddress: redis.address });
+//   });
+//   afterAll(async () => {
+//     await daprd?.stop();
+//     await redis?.stop();
+//   });
+//   // daprd.env is { DAPR_HTTP_PORT, DAPR_HTTP_ENDPOINT }: pass it to wasi-host
+//
+// The binary comes from the project's tool cache (`npm test` and `npm start`
+// build it on a fresh machine; see operator/src/local/tools).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './free-port.js';
-import { startManagedProcess, waitUntilReady, type ManagedProcess } from './managed-process.js';
+import { freePorts } from '../cluster/free-port.js';
+import { ensureTool } from '../tools/go-build.js';
+import { DAPRD } from '../tools/pins.js';
+import { startProcess, waitFor, type ManagedProcess } from './processes.js';
 
-export interface DaprdOptions {
-  daprdPath: string;
-  appId: string;
-  /** host:port of Redis for a `state.redis` Component named `storeName`. */
+export interface StateStore {
+  /** Component name, e.g. `statestore`. */
+  name: string;
+  /** host:port of the Redis server. */
   redisAddress: string;
-  storeName?: string;
-  workDir: string;
-  readyTimeoutMillis?: number;
+  /** Extra `spec.metadata` entries, e.g. { keyPrefix: 'none' }. */
+  metadata?: Record<string, string>;
 }
 
-export interface Daprd {
+export interface StartDaprdOptions {
   appId: string;
-  httpPort: number;
-  grpcPort: number;
-  /** http://127.0.0.1:PORT, what the host passes to the guest as DAPR_HTTP_ENDPOINT. */
-  httpEndpoint: string;
-  process: ManagedProcess;
+  /** Shorthand for one store named `statestore` on this Redis. */
+  redisAddress?: string;
+  stores?: StateStore[];
+  /** More daprd flags. */
+  extraArgs?: string[];
+  /** How long to wait for /v1.0/healthz/outbound (default 60 s). */
+  readyTimeoutMs?: number;
+}
+
+export interface LocalDaprd {
+  readonly appId: string;
+  readonly httpPort: number;
+  readonly grpcPort: number;
+  readonly metricsPort: number;
+  /** http://127.0.0.1:HTTP_PORT */
+  readonly origin: string;
+  /** What the Dapr injector would give an app container; pass it to wasi-host's env. */
+  readonly env: { DAPR_HTTP_PORT: string; DAPR_HTTP_ENDPOINT: string };
+  readonly resourcesDir: string;
+  readonly process: ManagedProcess;
+  logTail(): string;
+  /** SIGTERM (daprd shuts down gracefully), SIGKILL after a grace period; safe to call twice. */
   stop(): Promise<void>;
 }
 
-export function stateStoreComponentYaml(storeName: string, redisAddress: string): string {
-  return [
-    'apiVersion: dapr.io/v1alpha1',
-    'kind: Component',
-    'metadata:',
-    `  name: ${storeName}`,
-    'spec:',
-    '  type: state.redis',
-    '  version: v1',
-    '  metadata:',
-    '    - name: redisHost',
-    `      value: "${redisAddress}"`,
-    '    - name: redisPassword',
-    '      value: ""',
-    '',
-  ].join('\n');
+export function stateStoreComponent(store: StateStore): string {
+  const metadata = { redisHost: store.redisAddress, ...store.metadata };
+  const lines = Object.entries(metadata).map(([name, value]) => `  - name: ${name}\n    value: ${JSON.stringify(value)}`);
+  return `apiVersion: dapr.io/v1alpha1
+kind: Component
+metadata:
+  name: ${store.name}
+spec:
+  type: state.redis
+  version: v1
+  metadata:
+${lines.join('\n')}
+`;
 }
 
-async function outboundHealthy(httpPort: number): Promise<boolean> {
-  const response = await fetch(`http://127.0.0.1:${httpPort}/v1.0/healthz/outbound`, { signal: AbortSignal.timeout(1000) });
-  return response.status === 204;
+async function outboundReady(origin: string): Promise<true | undefined> {
+  const response = await fetch(`${origin}/v1.0/healthz/outbound`, { signal: AbortSignal.timeout(2000) });
+  await response.body?.cancel();
+  return response.status === 204 ? true : undefined;
 }
 
-export async function startDaprd(options: DaprdOptions): Promise<Daprd> {
-  const storeName = options.storeName ?? 'statestore';
-  const resourcesDir = join(options.workDir, `resources-${options.appId}`);
-  mkdirSync(resourcesDir, { recursive: true });
-  writeFileSync(join(resourcesDir, `${storeName}.yaml`), stateStoreComponentYaml(storeName, options.redisAddress));
-  const [httpPort, grpcPort, metricsPort, internalGrpcPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
-  const proc = startManagedProcess(
-    'daprd',
-    options.daprdPath,
-    [
-      '--app-id', options.appId,
-      '--resources-path', resourcesDir,
-      '--dapr-http-port', String(httpPort),
-      '--dapr-grpc-port', String(grpcPort),
-      '--dapr-internal-grpc-port', String(internalGrpcPort),
-      '--metrics-port', String(metricsPort),
-      '--dapr-listen-addresses', '127.0.0.1',
-      '--log-level', 'warn',
-    ],
-    join(options.workDir, `daprd-${options.appId}.log`),
-  );
+export async function startDaprd(options: StartDaprdOptions): Promise<LocalDaprd> {
+  const { daprd } = await ensureTool(DAPRD);
+  const stores = options.stores ?? (options.redisAddress ? [{ name: 'statestore', redisAddress: options.redisAddress }] : []);
+  const resourcesDir = mkdtempSync(join(tmpdir(), 'wasi-operator-daprd-'));
+  for (const store of stores) writeFileSync(join(resourcesDir, `${store.name}.yaml`), stateStoreComponent(store));
+
+  const [httpPort, grpcPort, metricsPort] = (await freePorts(3)) as [number, number, number];
+  const args = [
+    '--app-id', options.appId,
+    '--resources-path', resourcesDir,
+    '--dapr-http-port', String(httpPort),
+    '--dapr-grpc-port', String(grpcPort),
+    '--metrics-port', String(metricsPort),
+    '--dapr-listen-addresses', '127.0.0.1',
+    '--metrics-listen-address', '127.0.0.1',
+    '--log-level', 'info',
+    ...(options.extraArgs ?? []),
+  ];
+  const proc = startProcess(`daprd ${options.appId}`, daprd!, args, { cwd: resourcesDir });
+  const origin = `http://127.0.0.1:${httpPort}`;
+  const stop = async () => {
+    await proc.stop(10_000);
+    rmSync(resourcesDir, { recursive: true, force: true });
+  };
   try {
-    await waitUntilReady(proc, () => outboundHealthy(httpPort), options.readyTimeoutMillis ?? 60_000, 'ERR_DAPRD_START');
+    await waitFor(`daprd ${origin}/v1.0/healthz/outbound → 204`, () => outboundReady(origin), {
+      timeoutMs: options.readyTimeoutMs ?? 60_000,
+      process: proc,
+    });
   } catch (err) {
-    await proc.stop();
+    await stop();
     throw err;
   }
   return {
     appId: options.appId,
     httpPort,
     grpcPort,
-    httpEndpoint: `http://127.0.0.1:${httpPort}`,
+    metricsPort,
+    origin,
+    env: { DAPR_HTTP_PORT: String(httpPort), DAPR_HTTP_ENDPOINT: origin },
+    resourcesDir,
     process: proc,
-    stop: () => proc.stop(),
+    logTail: () => proc.logTail(),
+    stop,
   };
 }

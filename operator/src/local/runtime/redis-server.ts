@@ -1,15 +1,26 @@
-// A throwaway redis-server on a free loopback port, with no persistence.
+// A real redis-server for the demo or one test file: free port, throw-away directory, no
+// persistence. `stop()` is safe to call twice, so a test can stop Redis to see
+// what happens and afterAll can still call it.
+//
+//   let redis: TestRedis;
+//   beforeAll(async () => { redis = await startRedis(); });
+//   afterAll(async () => { await redis?.stop(); });
+//   // redis.address is "127.0.0.1:PORT", what a state.redis Component's redisHost wants
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WasiOperatorError } from '../../util/errors.js';
-import { freePort } from './free-port.js';
-import { startManagedProcess, waitUntilReady, type ManagedProcess } from './managed-process.js';
+import { freePorts } from '../cluster/free-port.js';
+import { startProcess, waitFor, type ManagedProcess } from './processes.js';
 
-export interface RedisServer {
-  port: number;
-  /** host:port, as Dapr's `redisHost` wants it. */
-  address: string;
-  process: ManagedProcess;
+export const REDIS_SERVER = process.env.REDIS_SERVER ?? 'redis-server';
+
+export interface LocalRedis {
+  readonly host: string;
+  readonly port: number;
+  /** host:port */
+  readonly address: string;
+  readonly process: ManagedProcess;
   stop(): Promise<void>;
 }
 
@@ -49,26 +60,23 @@ export async function redisHashGet(port: number, key: string, field: string): Pr
   return Buffer.from(value, 'latin1').toString('utf8');
 }
 
-async function ping(port: number): Promise<boolean> {
-  return (await redisCommand(port, 'PING')).startsWith('+PONG');
+async function ping(port: number): Promise<true | undefined> {
+  return (await redisCommand(port, 'PING')).startsWith('+PONG') ? true : undefined;
 }
 
-export async function startRedis(workDir: string, command = 'redis-server'): Promise<RedisServer> {
-  const port = await freePort();
-  const proc = startManagedProcess(
-    'redis-server',
-    command,
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', workDir],
-    join(workDir, `redis-${port}.log`),
-  );
-  try {
-    await waitUntilReady(proc, () => ping(port), 10_000, 'ERR_REDIS_START');
-  } catch (err) {
+export async function startRedis(): Promise<LocalRedis> {
+  const dir = mkdtempSync(join(tmpdir(), 'wasi-operator-redis-'));
+  const [port] = (await freePorts(1)) as [number];
+  const proc = startProcess('redis-server', REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { cwd: dir });
+  const stop = async () => {
     await proc.stop();
-    if (proc.spawnError()) {
-      throw new WasiOperatorError('ERR_REDIS_START', `cannot run ${command}; install it with: apt-get install -y redis-server`, { cause: err });
-    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitFor(`redis-server PING on port ${port}`, () => ping(port), { timeoutMs: 15_000, process: proc });
+  } catch (err) {
+    await stop();
     throw err;
   }
-  return { port, address: `127.0.0.1:${port}`, process: proc, stop: () => proc.stop() };
+  return { host: '127.0.0.1', port, address: `127.0.0.1:${port}`, process: proc, stop };
 }
