@@ -2,6 +2,6 @@
 // Entry point of the `wasi-operator` binary (controller, local cluster, tools, demo).
 import { ensureSupportedNode } from './ensure-node.mjs';
 
-ensureSupportedNode(import.meta.url, []);
+await ensureSupportedNode(import.meta.url, []);
 const { main } = await import('../dist/operator/src/cli/wasi-operator.js');
 process.exitCode = await main(process.argv.slice(2));
