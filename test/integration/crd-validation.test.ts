@@ -57,17 +57,30 @@ async function rejectionOf(body: object): Promise<string> {
     await create(body);
   } catch (err) {
     if (!(err instanceof ApiException)) throw err;
-    const status = err.body as { message?: string } | string | undefined;
-    return typeof status === 'string' ? status : (status?.message ?? JSON.stringify(status));
+    return statusMessage(err.body);
   }
   throw new Error(`the API server accepted ${JSON.stringify(body)}`);
+}
+
+// client-node hands over an error body as text or as parsed JSON.
+function statusMessage(body: unknown): string {
+  let status = body;
+  if (typeof body === 'string') {
+    try {
+      status = JSON.parse(body);
+    } catch {
+      return body;
+    }
+  }
+  const message = (status as { message?: unknown } | undefined)?.message;
+  return typeof message === 'string' ? message : JSON.stringify(status);
 }
 
 describe('each validation rule rejects a bad spec and names the field', () => {
   test.each<[string, Record<string, unknown>, string, string]>([
     ['no module source', { module: {} }, 'spec.module', 'exactly one of configMap, url or image'],
     ['two module sources', { module: { ...MODULE, image: 'ghcr.io/acme/app:1' } }, 'spec.module', 'exactly one of configMap, url or image'],
-    ['url without sha256', { module: { url: 'https://example.com/app.wasm' } }, 'spec.module.sha256', 'required with spec.module.url'],
+    ['url without sha256', { module: { url: 'https://example.com/app.wasm' } }, 'spec.module.sha256', 'spec.module.url needs it'],
     ['sha256 without url', { module: { ...MODULE, sha256: SHA } }, 'spec.module.sha256', 'only used with spec.module.url'],
     ['sha256 that is not hex', { module: { url: 'https://example.com/app.wasm', sha256: 'z'.repeat(64) } }, 'spec.module.sha256', '64 hexadecimal characters'],
     ['sha256 of 63 characters', { module: { url: 'https://example.com/app.wasm', sha256: SHA.slice(1) } }, 'spec.module.sha256', '64 hexadecimal characters'],
@@ -81,8 +94,8 @@ describe('each validation rule rejects a bad spec and names the field', () => {
     ['allowed host without a scheme', { module: MODULE, allowedHosts: ['https://ok.example.com', 'api.example.com'] }, 'spec.allowedHosts[1]', 'must be an origin'],
     ['allowed host with another scheme', { module: MODULE, allowedHosts: ['ftp://files.example.com'] }, 'spec.allowedHosts[0]', 'must be an origin'],
     ['allowed host with a wildcard inside', { module: MODULE, allowedHosts: ['https://api.*.example.com'] }, 'spec.allowedHosts[0]', 'must be an origin'],
-    ['app id with a dot', { module: MODULE, dapr: { appId: 'orders.v2' } }, 'spec.dapr.appId', 'not a valid Dapr app id'],
-    ['app id with upper case', { module: MODULE, dapr: { appId: 'Orders' } }, 'spec.dapr.appId', 'not a valid Dapr app id'],
+    ['app id with a dot', { module: MODULE, dapr: { appId: 'orders.v2' } }, 'spec.dapr.appId', 'must be a valid Dapr app id'],
+    ['app id with upper case', { module: MODULE, dapr: { appId: 'Orders' } }, 'spec.dapr.appId', 'must be a valid Dapr app id'],
     ['timeoutSeconds of 0', { module: MODULE, timeoutSeconds: 0 }, 'spec.timeoutSeconds', 'greater than or equal to 1'],
     ['timeoutSeconds over a day', { module: MODULE, timeoutSeconds: 86401 }, 'spec.timeoutSeconds', 'less than or equal to 86400'],
     ['maxConcurrentRequests of 0', { module: MODULE, maxConcurrentRequests: 0 }, 'spec.maxConcurrentRequests', 'greater than or equal to 1'],
@@ -93,6 +106,7 @@ describe('each validation rule rejects a bad spec and names the field', () => {
     ['unknown log level', { module: MODULE, dapr: { logLevel: 'verbose' } }, 'spec.dapr.logLevel', 'Unsupported value'],
     ['env with value and valueFrom', { module: MODULE, env: [{ name: 'A', value: '1', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }] }, 'spec.env[0]', 'value or valueFrom, not both'],
     ['env valueFrom with two sources', { module: MODULE, env: [{ name: 'A', valueFrom: { fieldRef: { fieldPath: 'metadata.name' }, secretKeyRef: { name: 's', key: 'k' } } }] }, 'spec.env[0].valueFrom', 'exactly one of configMapKeyRef'],
+    ['env name with a dot', { module: MODULE, env: [{ name: 'my.var', value: '1' }] }, 'spec.env[0].name', 'should match'],
     ['env with the same name twice', { module: MODULE, env: [{ name: 'A', value: '1' }, { name: 'A', value: '2' }] }, 'spec.env[1]', 'Duplicate value'],
     ['resources with a bad quantity', { module: MODULE, resources: { limits: { memory: 'lots' } } }, 'spec.resources.limits.memory', 'should match'],
   ])('%s', async (_, spec, field, message) => {

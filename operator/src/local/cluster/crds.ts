@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ApiextensionsV1Api, KubernetesObjectApi, PatchStrategy, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { ApiextensionsV1Api, CustomObjectsApi, KubernetesObjectApi, PatchStrategy, loadYaml, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import yaml from 'js-yaml';
 import { WasiOperatorError } from '../../util/errors.js';
 
@@ -26,7 +26,14 @@ export function readManifests(dir: string): KubernetesObject[] {
   if (!existsSync(dir)) return [];
   const files = readdirSync(dir).filter((name) => /\.ya?ml$/.test(name)).sort();
   return files.flatMap((name) =>
-    yaml.loadAll(readFileSync(join(dir, name), 'utf8')).filter((doc): doc is KubernetesObject => typeof doc === 'object' && doc !== null && 'kind' in doc),
+    yaml
+      .loadAll(readFileSync(join(dir, name), 'utf8'))
+      .filter((doc): doc is KubernetesObject => typeof doc === 'object' && doc !== null && 'kind' in doc)
+      // client-node serializes a known kind (CustomResourceDefinition) by its
+      // TypeScript property names and silently drops every other key, so a raw
+      // YAML object would lose `x-kubernetes-validations`, `enum`, `default`,
+      // `x-kubernetes-list-type`...; loadYaml maps the wire names first.
+      .map((doc) => loadYaml<KubernetesObject>(JSON.stringify(doc))),
   );
 }
 
@@ -46,24 +53,48 @@ export async function applyManifests(kc: KubeConfig, manifests: KubernetesObject
   }
 }
 
-export async function waitForCrdsEstablished(kc: KubeConfig, names: string[], timeoutMs = 30_000): Promise<void> {
-  const api = kc.makeApiClient(ApiextensionsV1Api);
+const RETRYABLE_WHILE_STARTING = new Set([404, 429, 503]);
+
+/**
+ * Waits until each CRD is Established and a list of each served version
+ * answers: right after Established the API server still answers 429
+ * "storage is (re)initializing" until its watch cache for the new resource
+ * is ready, and callers should never see that.
+ */
+export async function waitForCrdsServed(kc: KubeConfig, names: string[], timeoutMs = 30_000): Promise<void> {
+  const crdApi = kc.makeApiClient(ApiextensionsV1Api);
+  const objects = kc.makeApiClient(CustomObjectsApi);
   const deadline = Date.now() + timeoutMs;
+  const giveUp = (name: string, what: string) =>
+    new WasiOperatorError('ERR_CLUSTER_CRDS', `CRD ${name} is not ${what} after ${timeoutMs / 1000}s; see kubectl describe crd ${name}`);
   for (const name of names) {
     for (;;) {
-      const crd = await api.readCustomResourceDefinition({ name });
+      const crd = await crdApi.readCustomResourceDefinition({ name });
       if (crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) break;
-      if (Date.now() >= deadline) throw new WasiOperatorError('ERR_CLUSTER_CRDS', `CRD ${name} is not Established after ${timeoutMs / 1000}s; see kubectl describe crd ${name}`);
-      await sleep(100);
+      if (Date.now() >= deadline) throw giveUp(name, 'Established');
+      await sleep(50);
+    }
+    const crd = await crdApi.readCustomResourceDefinition({ name });
+    for (const version of crd.spec.versions.filter((v) => v.served)) {
+      for (;;) {
+        try {
+          await objects.listClusterCustomObject({ group: crd.spec.group, version: version.name, plural: crd.spec.names.plural, limit: 1 });
+          break;
+        } catch (err) {
+          if (!RETRYABLE_WHILE_STARTING.has((err as { code?: number }).code ?? 0)) throw err;
+        }
+        if (Date.now() >= deadline) throw giveUp(name, `served (${version.name})`);
+        await sleep(50);
+      }
     }
   }
 }
 
-/** Applies every manifest in `dir` and returns the names of the CRDs among them, once Established. */
+/** Applies every manifest in `dir` and returns the names of the CRDs among them, once they are served. */
 export async function installCrds(kc: KubeConfig, dir: string): Promise<string[]> {
   const manifests = readManifests(dir);
   await applyManifests(kc, manifests);
   const names = manifests.filter((m) => m.kind === 'CustomResourceDefinition').map((m) => m.metadata?.name ?? '');
-  await waitForCrdsEstablished(kc, names);
+  await waitForCrdsServed(kc, names);
   return names;
 }
