@@ -27,7 +27,7 @@ describe('host command line', () => {
   });
 
   test.each<[string, Partial<WasiAppSpec>, string[]]>([
-    ['allowedHosts', { allowedHosts: ['https://api.example.com', 'https://*.example.org:8443'] }, ['--allowed-host=https://api.example.com', '--allowed-host=https://*.example.org:8443']],
+    ['allowedHosts', { allowedHosts: ['https://api.example.com', 'https://*.example.org:8443'] }, ['--allowed-host=https://api.example.com', '--allowed-host=https://*.example.org:8443', '--allowed-host=http://127.0.0.1:3500']],
     ['maxConcurrentRequests', { maxConcurrentRequests: 4 }, ['--max-concurrent-requests=4']],
     ['timeoutSeconds', { timeoutSeconds: 30 }, ['--timeout=30']],
     ['maxMemoryMb', { maxMemoryMb: 64 }, ['--max-memory-mb=64']],
@@ -38,6 +38,19 @@ describe('host command line', () => {
     const args = argsFor({ ...spec, args: ['guest-arg'] });
     expect(args.slice(3, 3 + flags.length)).toEqual(flags);
     expect(args.slice(-2)).toEqual(['--', 'guest-arg']);
+  });
+
+  test('keeps the sidecar allowed when the user lists other origins', () => {
+    expect(argsFor({ allowedHosts: ['https://api.example.com'] })).toContain('--allowed-host=http://127.0.0.1:3500');
+  });
+
+  test('adds no sidecar origin when Dapr is disabled', () => {
+    expect(argsFor({ allowedHosts: ['https://api.example.com'], dapr: { enabled: false } })).not.toContain('--allowed-host=http://127.0.0.1:3500');
+  });
+
+  test('does not repeat the sidecar origin the user already listed', () => {
+    const args = argsFor({ allowedHosts: ['http://127.0.0.1:3500'] });
+    expect(args.filter((arg) => arg === '--allowed-host=http://127.0.0.1:3500')).toHaveLength(1);
   });
 
   test('passes args after -- in order', () => {

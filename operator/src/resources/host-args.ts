@@ -16,6 +16,13 @@ import { envReference, literalArg } from './expansion.js';
 import { isDaprEnabled } from './spec-defaults.js';
 
 export const HOST_COMMAND = 'wasi-host';
+/**
+ * The sidecar's HTTP API inside a Pod: Dapr's injector hard-codes port 3500.
+ * `wasi-host` allows only its sidecar when no --allowed-host is given, but an
+ * explicit list replaces that default, so we add the sidecar to it: a user who
+ * allows one more origin must not lose Dapr.
+ */
+export const SIDECAR_ORIGIN = 'http://127.0.0.1:3500';
 export const GUEST_ENV_PREFIX = 'WASI_GUEST_ENV_';
 
 export interface HostInvocation {
@@ -30,7 +37,11 @@ export function hostInvocationFor(app: WasiApp, moduleFile: string): HostInvocat
   const env: V1EnvVar[] = [];
 
   if (isDaprEnabled(app)) args.push('--dapr-shutdown');
-  for (const origin of spec.allowedHosts ?? []) args.push(flag('allowed-host', origin));
+  const allowedHosts = spec.allowedHosts ?? [];
+  for (const origin of allowedHosts) args.push(flag('allowed-host', origin));
+  if (allowedHosts.length > 0 && isDaprEnabled(app) && !allowedHosts.includes(SIDECAR_ORIGIN)) {
+    args.push(flag('allowed-host', SIDECAR_ORIGIN));
+  }
   if (spec.maxConcurrentRequests !== undefined) args.push(flag('max-concurrent-requests', String(spec.maxConcurrentRequests)));
   if (spec.timeoutSeconds !== undefined) args.push(flag('timeout', String(spec.timeoutSeconds)));
   if (spec.maxMemoryMb !== undefined) args.push(flag('max-memory-mb', String(spec.maxMemoryMb)));
