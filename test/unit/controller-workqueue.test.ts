@@ -27,6 +27,8 @@ describe('WorkQueue', () => {
     expect(await queue.get()).toBe('ns/b');
     expect(queue.depth).toBe(0);
     expect(depths.at(-1)).toBe(0);
+    queue.done('ns/a');
+    queue.done('ns/b');
     await queue.shutdown();
   });
 

@@ -1,12 +1,18 @@
 // `wasi-operator controller`: parse flags, run the operator until SIGTERM or
 // SIGINT, then shut down gracefully. Losing the Lease ends the process (a
 // fresh start campaigns again), as controller-runtime's manager does.
-import { CONTROLLER_USAGE, parseControllerArgs } from '../controller/config.js';
+import { CONTROLLER_USAGE, parseControllerArgs, type ParsedArgs } from '../controller/config.js';
 import { createLogger } from '../controller/logger.js';
 import { startOperator } from '../controller/operator.js';
 
 export async function controllerCommand(args: string[]): Promise<number> {
-  const parsed = parseControllerArgs(args, process.env);
+  let parsed: ParsedArgs;
+  try {
+    parsed = parseControllerArgs(args, process.env);
+  } catch (err) {
+    process.stderr.write(`wasi-operator controller: ${(err as Error).message}\n`);
+    return 2;
+  }
   if (parsed.help) {
     process.stdout.write(CONTROLLER_USAGE);
     return 0;

@@ -4,11 +4,10 @@
 import type { Logger } from 'pino';
 import type { OperatorConfig } from '../api/operator-config.js';
 import { REASON_RECONCILE_ERROR, type EventRecorder } from './events.js';
-import { parseKey } from './keys.js';
+import { keyOf, parseKey } from './keys.js';
 import { isConflict, type KubeClients } from './kube.js';
 import type { OperatorMetrics } from './metrics.js';
 import { Reconciler } from './reconcile.js';
-import { keyOf } from './keys.js';
 import { createWatches, type Watches } from './watches.js';
 import { runWorkers, type ReconcileOutcome, type Workers } from './workers.js';
 import { WorkQueue } from './workqueue.js';

@@ -15,6 +15,7 @@ export const REASON_COMPONENT_APPLIED = 'ComponentApplied';
 export const REASON_COMPONENT_NOT_FOUND = 'ComponentNotFound';
 export const REASON_POD_CREATED = 'PodCreated';
 export const REASON_OUTDATED_POD_DELETED = 'OutdatedPodDeleted';
+export const REASON_OUTDATED_COMPONENT_DELETED = 'OutdatedComponentDeleted';
 export const REASON_SUCCEEDED = 'Succeeded';
 export const REASON_FAILED = 'Failed';
 export const REASON_RECONCILE_ERROR = 'ReconcileError';

@@ -11,7 +11,7 @@ import {
   type KubeConfig,
   type KubernetesObject,
 } from '@kubernetes/client-node';
-import { API_GROUP, API_VERSION, FIELD_MANAGER, WASIAPP_PLURAL } from '../api/names.js';
+import { API_GROUP, API_VERSION, DAPR_COMPONENT_GROUP, DAPR_COMPONENT_PLURAL, DAPR_COMPONENT_VERSION, FIELD_MANAGER, WASIAPP_PLURAL } from '../api/names.js';
 import type { WasiApp } from '../api/wasiapp.js';
 import { WasiOperatorError } from '../util/errors.js';
 
@@ -90,6 +90,23 @@ export async function deletePod(clients: KubeClients, namespace: string, name: s
   } catch (err) {
     if (isNotFound(err) || apiCode(err) === 409) return;
     throw new WasiOperatorError('ERR_DELETE_POD', `cannot delete pod ${namespace}/${name}: ${apiErrorMessage(err)}`, { cause: err });
+  }
+}
+
+/** Deletes a Dapr Component if it is still the one we looked at; gone already is fine. */
+export async function deleteComponent(clients: KubeClients, namespace: string, name: string, uid: string | undefined): Promise<void> {
+  try {
+    await clients.custom.deleteNamespacedCustomObject({
+      group: DAPR_COMPONENT_GROUP,
+      version: DAPR_COMPONENT_VERSION,
+      plural: DAPR_COMPONENT_PLURAL,
+      namespace,
+      name,
+      body: uid ? { preconditions: { uid } } : {},
+    });
+  } catch (err) {
+    if (isNotFound(err) || apiCode(err) === 409) return;
+    throw new WasiOperatorError('ERR_DELETE_COMPONENT', `cannot delete Component ${namespace}/${name}: ${apiErrorMessage(err)}`, { cause: err });
   }
 }
 

@@ -17,6 +17,7 @@ import { CONDITION_STATE_STORE_READY, findCondition } from './conditions.js';
 import {
   REASON_COMPONENT_APPLIED,
   REASON_FAILED,
+  REASON_OUTDATED_COMPONENT_DELETED,
   REASON_OUTDATED_POD_DELETED,
   REASON_POD_CREATED,
   REASON_SUCCEEDED,
@@ -24,7 +25,7 @@ import {
 } from './events.js';
 import { deepEqual, mergePatch } from './json-diff.js';
 import { parseKey } from './keys.js';
-import { applyObject, deletePod, patchAppStatus, type KubeClients } from './kube.js';
+import { applyObject, deleteComponent, deletePod, patchAppStatus, type KubeClients } from './kube.js';
 import { computeStatus, isFinishedGeneration, type StateStoreState } from './status.js';
 import type { ReconcileResult } from './workers.js';
 
@@ -46,8 +47,17 @@ export interface ReconcilerDeps {
   now?: () => Date;
 }
 
+/** How long to trust that the watch delivers our own status write before looking again anyway. */
+const OWN_WRITE_GRACE_MS = 2000;
+
 export class Reconciler {
   private readonly now: () => Date;
+  /**
+   * key → the resourceVersion a status write of ours replaced. While the cache
+   * still holds that version, it has not seen our write: reconciling from it
+   * would only end in a 409. The watch event of the write enqueues the key.
+   */
+  private readonly ownWrites = new Map<string, string>();
 
   constructor(private readonly deps: ReconcilerDeps) {
     this.now = deps.now ?? (() => new Date());
@@ -57,7 +67,15 @@ export class Reconciler {
     const { namespace, name } = parseKey(key);
     const cached = this.deps.caches.apps.get(name, namespace);
     // Gone, or going: the garbage collector removes the children.
-    if (!cached || cached.metadata.deletionTimestamp) return {};
+    if (!cached || cached.metadata.deletionTimestamp) {
+      this.ownWrites.delete(key);
+      return {};
+    }
+    const replaced = this.ownWrites.get(key);
+    if (replaced !== undefined) {
+      if (replaced === cached.metadata.resourceVersion) return { requeueAfterMs: OWN_WRITE_GRACE_MS };
+      this.ownWrites.delete(key);
+    }
     const app = structuredClone(cached);
     const log = this.deps.log.child({ wasiapp: key, generation: app.metadata.generation });
 
@@ -65,11 +83,13 @@ export class Reconciler {
     await this.deleteOutdatedPods(app, log);
     const pod = stateStore.status === 'True' ? await this.reconcilePod(app, log) : this.currentPod(app);
     const next = computeStatus({ app, pod, stateStore, now: this.now() });
-    await this.writeStatus(app, next, log);
+    await this.writeStatus(key, app, next, log);
     return {};
   }
 
   private async reconcileStateStore(app: WasiApp, log: Logger): Promise<StateStoreState> {
+    const desired = buildStateStoreComponent(app, this.deps.config) as ComponentObject | undefined;
+    await this.deleteOutdatedComponents(app, desired?.metadata?.name, log);
     const dapr = app.spec.dapr;
     const namespace = app.metadata.namespace as string;
     if (!isDaprEnabled(app)) {
@@ -88,7 +108,6 @@ export class Reconciler {
           ' create it, or set spec.dapr.stateStore.redis instead',
       };
     }
-    const desired = buildStateStoreComponent(app, this.deps.config) as ComponentObject | undefined;
     if (!desired) return { status: 'True', reason: 'DaprDisabled', message: 'the app needs no state store Component' };
     const componentName = desired.metadata?.name as string;
     const current = this.deps.caches.components.get(componentName, namespace);
@@ -111,6 +130,20 @@ export class Reconciler {
       }
     }
     return { status: 'True', reason: 'ComponentApplied', message: `Dapr Component ${componentName} (state.redis) is applied` };
+  }
+
+  /** Deletes Components this app made but no longer wants (Dapr turned off, store renamed, existingComponent chosen). */
+  private async deleteOutdatedComponents(app: WasiApp, wanted: string | undefined, log: Logger): Promise<void> {
+    const namespace = app.metadata.namespace as string;
+    const outdated = this.deps.caches.components
+      .list(namespace)
+      .filter((component) => component.metadata?.name !== wanted && !component.metadata?.deletionTimestamp && isControlledBy(component, app));
+    for (const component of outdated) {
+      const name = component.metadata?.name as string;
+      await deleteComponent(this.deps.clients, namespace, name, component.metadata?.uid);
+      log.info({ component: name }, 'deleted outdated state store component');
+      this.deps.events.normal(app, REASON_OUTDATED_COMPONENT_DELETED, `deleted Dapr Component ${name}, which the spec no longer asks for`);
+    }
   }
 
   /** Deletes the Pods of earlier generations (a spec change means a new Pod). */
@@ -158,13 +191,15 @@ export class Reconciler {
       .filter((pod) => isControlledBy(pod, app));
   }
 
-  private async writeStatus(app: WasiApp, next: WasiAppStatus, log: Logger): Promise<void> {
+  private async writeStatus(key: string, app: WasiApp, next: WasiAppStatus, log: Logger): Promise<void> {
     const previous = app.status ?? {};
     if (deepEqual(previous, next)) {
       log.debug('status unchanged');
       return;
     }
-    await patchAppStatus(this.deps.clients, app, mergePatch(previous, next));
+    const updated = await patchAppStatus(this.deps.clients, app, mergePatch(previous, next));
+    const replaced = app.metadata.resourceVersion;
+    if (replaced && updated.metadata?.resourceVersion !== replaced) this.ownWrites.set(key, replaced);
     log.info({ phase: next.phase, previousPhase: previous.phase }, 'updated status');
     this.emitTransitionEvents(app, previous, next);
   }

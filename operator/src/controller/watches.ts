@@ -3,8 +3,15 @@
 // and an unowned Component by the apps that name it as existingComponent.
 import type { KubernetesObject, ObjectCache, V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { API_GROUP_VERSION, DAPR_COMPONENT_GROUP, DAPR_COMPONENT_PLURAL, DAPR_COMPONENT_VERSION, WASIAPP_PLURAL } from '../api/names.js';
-import { API_GROUP, API_VERSION } from '../api/names.js';
+import {
+  API_GROUP,
+  API_GROUP_VERSION,
+  API_VERSION,
+  DAPR_COMPONENT_GROUP,
+  DAPR_COMPONENT_PLURAL,
+  DAPR_COMPONENT_VERSION,
+  WASIAPP_PLURAL,
+} from '../api/names.js';
 import type { WasiApp } from '../api/wasiapp.js';
 import { ResilientInformer, watchPath } from './informers.js';
 import { keyOf, ownerKeyOf } from './keys.js';

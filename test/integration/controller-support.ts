@@ -1,0 +1,151 @@
+// Shared by the controller's integration tests: run the operator in-process
+// against a test cluster, make WasiApps, play the kubelet, poll with deadlines.
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  PatchStrategy,
+  setHeaderOptions,
+  type CoreV1Event,
+  type KubeConfig,
+  type V1ContainerState,
+  type V1ObjectMeta,
+  type V1Pod,
+} from '@kubernetes/client-node';
+import { pino } from 'pino';
+import { API_GROUP, API_VERSION, WASIAPP_PLURAL } from '../../operator/src/api/names.js';
+import type { OperatorConfig } from '../../operator/src/api/operator-config.js';
+import type { WasiApp, WasiAppSpec } from '../../operator/src/api/wasiapp.js';
+import { startOperator, type RunningOperator, type StartOperatorOptions } from '../../operator/src/controller/operator.js';
+
+export const TEST_CONFIG: OperatorConfig = {
+  hostImage: 'wasi-operator:test',
+  defaultRedis: { host: 'redis.test.svc:6379' },
+  namespaces: [],
+};
+
+/** Logs stay quiet unless LOG_LEVEL asks for them (to stderr). */
+export const testLogger = pino({ level: process.env.LOG_LEVEL ?? 'silent' }, pino.destination(2));
+
+export async function runOperator(kc: KubeConfig, options: Partial<StartOperatorOptions> = {}): Promise<RunningOperator> {
+  return startOperator({
+    kubeConfig: kc,
+    config: TEST_CONFIG,
+    leaderElection: { enabled: false },
+    concurrency: 4,
+    logger: testLogger,
+    retryMaxDelayMs: 2000,
+    ...options,
+  });
+}
+
+export interface Clients {
+  core: CoreV1Api;
+  custom: CustomObjectsApi;
+}
+
+export function clientsFor(kc: KubeConfig): Clients {
+  return { core: kc.makeApiClient(CoreV1Api), custom: kc.makeApiClient(CustomObjectsApi) };
+}
+
+const wasiapps = { group: API_GROUP, version: API_VERSION, plural: WASIAPP_PLURAL };
+
+export async function createApp(c: Clients, namespace: string, name: string, spec: Partial<WasiAppSpec> = {}): Promise<WasiApp> {
+  const body = {
+    apiVersion: `${API_GROUP}/${API_VERSION}`,
+    kind: 'WasiApp',
+    metadata: { name, namespace },
+    spec: { module: { configMap: { name: 'modules', key: 'hello.wasm' } }, ...spec },
+  };
+  return (await c.custom.createNamespacedCustomObject({ ...wasiapps, namespace, body })) as WasiApp;
+}
+
+export async function getApp(c: Clients, namespace: string, name: string): Promise<WasiApp> {
+  return (await c.custom.getNamespacedCustomObject({ ...wasiapps, namespace, name })) as WasiApp;
+}
+
+export async function patchAppSpec(c: Clients, namespace: string, name: string, spec: Partial<WasiAppSpec>): Promise<WasiApp> {
+  return (await c.custom.patchNamespacedCustomObject(
+    { ...wasiapps, namespace, name, body: { spec } },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  )) as WasiApp;
+}
+
+export async function deleteApp(c: Clients, namespace: string, name: string): Promise<void> {
+  await c.custom.deleteNamespacedCustomObject({ ...wasiapps, namespace, name });
+}
+
+export interface ComponentItem {
+  metadata: V1ObjectMeta;
+  spec: Record<string, unknown>;
+  scopes?: string[];
+}
+
+export async function listComponents(c: Clients, namespace: string): Promise<ComponentItem[]> {
+  const list = (await c.custom.listNamespacedCustomObject({ group: 'dapr.io', version: 'v1alpha1', plural: 'components', namespace })) as {
+    items: ComponentItem[];
+  };
+  return list.items;
+}
+
+export async function podsOf(c: Clients, namespace: string, app: string): Promise<V1Pod[]> {
+  const list = await c.core.listNamespacedPod({ namespace, labelSelector: `app.kubernetes.io/instance=${app}` });
+  return list.items.filter((p) => !p.metadata?.deletionTimestamp);
+}
+
+export async function eventsFor(c: Clients, namespace: string, name: string): Promise<CoreV1Event[]> {
+  const list = await c.core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${name}` });
+  return list.items;
+}
+
+/** Plays the kubelet: writes the Pod's status subresource with a wasi-host container state. */
+export async function setHostState(c: Clients, pod: V1Pod, phase: string, state: V1ContainerState): Promise<void> {
+  const image = pod.spec?.containers[0]?.image ?? 'wasi-operator:test';
+  await c.core.patchNamespacedPodStatus(
+    {
+      name: pod.metadata!.name!,
+      namespace: pod.metadata!.namespace!,
+      body: {
+        status: {
+          phase,
+          startTime: '2030-01-01T00:00:00Z',
+          containerStatuses: [
+            { name: 'wasi-host', image, imageID: '', ready: state.running !== undefined, restartCount: 0, started: state.running !== undefined, state },
+          ],
+        },
+      },
+    },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  );
+}
+
+export function terminatedWith(message: string, exitCode: number, reason = exitCode === 0 ? 'Completed' : 'Error'): V1ContainerState {
+  return {
+    terminated: {
+      exitCode,
+      reason,
+      message,
+      startedAt: '2030-01-01T00:00:01Z' as unknown as Date,
+      finishedAt: '2030-01-01T00:00:05Z' as unknown as Date,
+    },
+  };
+}
+
+/** Polls `probe` until it returns a value other than undefined/false, or fails with the last reason after the deadline. */
+export async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value;
+      last = undefined;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String((last as Error).message ?? last)}` : ''}`);
+    }
+    await sleep(100);
+  }
+}
