@@ -5,6 +5,11 @@ import { parseArgs } from '../host/parse-args.js';
 import { EXIT_HOST_FAILURE } from '../host/verdict.js';
 
 export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'fetch') {
+    // The fetch-module init container; loaded only here, off `run`'s path.
+    const { fetchCommand } = await import('../host/fetch-module.js');
+    return fetchCommand(argv.slice(1));
+  }
   let command;
   try {
     command = parseArgs(argv);

@@ -1,3 +1,4 @@
+import { FETCH_DEFAULTS } from './fetch-args.js';
 import { DEFAULTS } from './host-options.js';
 
 export const USAGE = `usage: wasi-host run FILE [flags] [-- GUEST_ARGS...]
@@ -30,4 +31,21 @@ there is no sidecar and no wait.
 
 exit codes: the guest's own; 1 when it traps; 124 on --timeout; 2 when the host
 itself fails (bad flags, unreadable or invalid module, sidecar never ready).
+
+usage: wasi-host fetch URL SHA256 DEST [--timeout SECONDS] [--max-mb N]
+
+Downloads a module (the fetch-module init container of a spec.module.url
+WasiApp). URL must be https, or http for a loopback host (127.0.0.0/8,
+localhost, [::1]); redirects are followed under the same rule. The body is
+streamed into a temp file next to DEST and renamed to DEST only if it starts
+with the WebAssembly magic (\\0asm) and its SHA-256 equals SHA256 (64 hex
+characters); otherwise DEST is not created.
+
+flags:
+  --timeout SECONDS             for the whole download (default ${FETCH_DEFAULTS.timeoutSeconds})
+  --max-mb N                    largest module accepted, in MiB (default ${FETCH_DEFAULTS.maxMb})
+
+exit codes: 0 when DEST holds the verified module; 2 on any failure (bad
+arguments, refused URL or redirect, network error, HTTP status other than 2xx,
+timeout, too large, not WebAssembly, sha256 mismatch, DEST not writable).
 `;
