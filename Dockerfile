@@ -1,0 +1,18 @@
+# One image for both entrypoints: `wasi-operator` (the controller) and
+# `wasi-host` (runs one guest; the operator puts this image into every WasiApp
+# Pod). Not built in this repository's CI: the development machine has no
+# container runtime. Build it with `npm run build && docker build -t wasi-operator .`
+FROM node:26-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+COPY bin ./bin
+COPY dist/operator ./dist/operator
+COPY crds ./crds
+RUN ln -s /app/bin/wasi-host.mjs /usr/local/bin/wasi-host \
+ && ln -s /app/bin/wasi-operator.mjs /usr/local/bin/wasi-operator
+# The Pod builder runs the host as 65532 with a read-only root filesystem.
+USER 65532:65532
+ENTRYPOINT ["wasi-operator"]
+CMD ["controller"]
