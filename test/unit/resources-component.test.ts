@@ -1,7 +1,12 @@
 import { describe, expect, test } from '@jest/globals';
 import type { OperatorConfig } from '../../operator/src/api/operator-config.js';
 import type { WasiAppSpec } from '../../operator/src/api/wasiapp.js';
-import { buildStateStoreComponent } from '../../operator/src/resources/component.js';
+import {
+  buildSharedStateStoreComponent,
+  buildStateStoreComponent,
+  describeStateStoreDifference,
+  groupStateStoreApps,
+} from '../../operator/src/resources/component.js';
 import { TEST_UID, operatorConfig, wasiApp } from '../helpers/wasiapp-fixtures.js';
 
 function componentFor(spec: Partial<WasiAppSpec> = {}, config: OperatorConfig = operatorConfig()) {
@@ -83,5 +88,105 @@ describe('buildStateStoreComponent', () => {
 
   test('is undefined when Dapr is disabled', () => {
     expect(componentFor({ dapr: { enabled: false } })).toBeUndefined();
+  });
+});
+
+describe('groupStateStoreApps and buildSharedStateStoreComponent', () => {
+  const config = operatorConfig();
+  const app = (name: string, created: string, spec: Partial<WasiAppSpec> = {}, uid = `uid-${name}`) => {
+    const made = wasiApp({ name, uid, spec });
+    made.metadata.creationTimestamp = created as unknown as Date;
+    return made;
+  };
+  const owner = (name: string, controller: boolean) => ({
+    apiVersion: 'wasi-operator.dev/v1alpha1',
+    kind: 'WasiApp',
+    name,
+    uid: `uid-${name}`,
+    controller,
+    blockOwnerDeletion: true,
+  });
+
+  test('one sharer: the same Component as buildStateStoreComponent', () => {
+    const only = app('solo', '2030-01-01T00:00:00Z', { dapr: { appId: 'solo-app' } });
+    const shared = buildSharedStateStoreComponent([only], config);
+    expect(shared).toEqual(buildStateStoreComponent(only, config));
+    expect(shared.scopes).toEqual(['solo-app']);
+    expect(shared.metadata.ownerReferences).toEqual([owner('solo', true)]);
+  });
+
+  test('three sharers: scoped to all app ids, controlled by the oldest, the others plain owners', () => {
+    const sharers = [
+      app('zeta', '2030-01-01T00:00:00Z'),
+      app('alpha', '2030-01-01T00:00:05Z', { dapr: { appId: 'alpha-id' } }),
+      app('mid', '2030-01-01T00:00:03Z'),
+    ];
+    const component = buildSharedStateStoreComponent(sharers, config);
+    expect(component.metadata.name).toBe('statestore');
+    expect(component.scopes).toEqual(['alpha-id', 'mid', 'zeta']);
+    expect(component.metadata.ownerReferences).toEqual([owner('zeta', true), owner('alpha', false), owner('mid', false)]);
+    expect(component.metadata.labels?.['app.kubernetes.io/instance']).toBe('zeta');
+    expect(component.metadata.ownerReferences?.filter((ref) => ref.controller)).toHaveLength(1);
+  });
+
+  test('is the same object whatever the order of the sharers', () => {
+    const sharers = [app('a', '2030-01-01T00:00:02Z'), app('b', '2030-01-01T00:00:01Z'), app('c', '2030-01-01T00:00:03Z')];
+    const first = buildSharedStateStoreComponent(sharers, config);
+    for (const order of [[2, 1, 0], [1, 0, 2], [0, 2, 1]]) {
+      expect(buildSharedStateStoreComponent(order.map((i) => sharers[i]!), config)).toEqual(first);
+    }
+    expect(first.metadata.ownerReferences?.[0]).toEqual(owner('b', true));
+  });
+
+  test('the winner is the oldest, then the first by name when created in the same second', () => {
+    const apps = [app('late', '2030-01-02T00:00:00Z'), app('early', '2030-01-01T00:00:00Z'), app('also-early', '2030-01-01T00:00:00Z')];
+    expect(groupStateStoreApps(apps, 'statestore', config).sharers.map((a) => a.metadata.name)).toEqual(['also-early', 'early', 'late']);
+  });
+
+  test('apps asking for other Redis settings than the winner conflict; other stores, existingComponent, Dapr off and deleted apps are left out', () => {
+    const deleting = app('deleting', '2029-01-01T00:00:00Z');
+    deleting.metadata.deletionTimestamp = '2030-01-03T00:00:00Z' as unknown as Date;
+    const apps = [
+      app('first', '2030-01-01T00:00:00Z', { dapr: { stateStore: { redis: { host: 'redis-a:6379' } } } }),
+      app('same', '2030-01-01T00:00:01Z', { dapr: { stateStore: { redis: { host: 'redis-a:6379' } } } }),
+      app('other-host', '2030-01-01T00:00:02Z', { dapr: { stateStore: { redis: { host: 'redis-b:6379' } } } }),
+      app('tls', '2030-01-01T00:00:03Z', { dapr: { stateStore: { redis: { host: 'redis-a:6379', enableTLS: true } } } }),
+      app('defaults', '2030-01-01T00:00:04Z'),
+      app('orders', '2029-01-01T00:00:00Z', { dapr: { stateStore: { name: 'orders' } } }),
+      app('existing', '2029-01-01T00:00:00Z', { dapr: { stateStore: { existingComponent: 'statestore' } } }),
+      app('no-dapr', '2029-01-01T00:00:00Z', { dapr: { enabled: false } }),
+      deleting,
+    ];
+    const group = groupStateStoreApps(apps, 'statestore', config);
+    expect(group.sharers.map((a) => a.metadata.name)).toEqual(['first', 'same']);
+    expect(group.conflicting.map((a) => a.metadata.name)).toEqual(['other-host', 'tls', 'defaults']);
+    const component = buildSharedStateStoreComponent(group.sharers, config);
+    expect(component.scopes).toEqual(['first', 'same']);
+    expect(component.spec.metadata).toContainEqual({ name: 'redisHost', value: 'redis-a:6379' });
+  });
+
+  test('an explicit Redis equal to the default Redis shares with the apps that use the default', () => {
+    const apps = [app('implicit', '2030-01-01T00:00:00Z'), app('explicit', '2030-01-01T00:00:01Z', { dapr: { stateStore: { redis: config.defaultRedis } } })];
+    expect(groupStateStoreApps(apps, 'statestore', config).conflicting).toEqual([]);
+  });
+
+  test('no group for a store nobody wants', () => {
+    expect(groupStateStoreApps([app('a', '2030-01-01T00:00:00Z')], 'orders', config)).toEqual({ sharers: [], conflicting: [] });
+  });
+
+  test('describes what differs from the winner', () => {
+    const winner = app('first', '2030-01-01T00:00:00Z', { dapr: { stateStore: { redis: { host: 'redis-a:6379' } } } });
+    const other = app('second', '2030-01-01T00:00:01Z', {
+      dapr: { stateStore: { redis: { host: 'redis-b:6379', passwordSecretRef: { name: 'pw', key: 'password' } } } },
+    });
+    expect(describeStateStoreDifference(other, winner, config)).toBe(
+      'redisHost "redis-a:6379" (this app: "redis-b:6379"), redisPassword unset (this app: secret pw key password)',
+    );
+  });
+
+  test('refuses an empty group and apps of another namespace', () => {
+    expect(() => buildSharedStateStoreComponent([], config)).toThrow(/at least one WasiApp/);
+    const elsewhere = wasiApp({ name: 'b', namespace: 'other', uid: 'uid-b' });
+    expect(() => buildSharedStateStoreComponent([app('a', '2030-01-01T00:00:00Z'), elsewhere], config)).toThrow(/cannot share/);
   });
 });

@@ -2,13 +2,20 @@
 // the children match (Component by server-side apply, the current
 // generation's Pod created once, older Pods deleted) and writes the status
 // only when it changed. It never knows which event woke it.
-import type { KubernetesObject, ObjectCache, V1Pod } from '@kubernetes/client-node';
+import type { KubernetesObject, ObjectCache, V1OwnerReference, V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { OperatorConfig } from '../api/operator-config.js';
 import type { WasiApp, WasiAppStatus } from '../api/wasiapp.js';
 import type { DaprComponent } from '../api/dapr-component.js';
-import { buildStateStoreComponent } from '../resources/component.js';
+import { API_GROUP, WASIAPP_KIND } from '../api/names.js';
+import {
+  buildSharedStateStoreComponent,
+  describeStateStoreDifference,
+  groupStateStoreApps,
+  wantsOperatorComponent,
+} from '../resources/component.js';
 import { LABEL_GENERATION } from '../resources/labels.js';
+import { componentNameFor } from '../resources/names.js';
 import { controllerOf, isControlledBy } from '../resources/owner.js';
 import { buildHostPod } from '../resources/pod.js';
 import { isDaprEnabled } from '../resources/spec-defaults.js';
@@ -88,14 +95,13 @@ export class Reconciler {
   }
 
   private async reconcileStateStore(app: WasiApp, log: Logger): Promise<StateStoreState> {
-    const desired = buildStateStoreComponent(app, this.deps.config) as ComponentObject | undefined;
-    await this.deleteOutdatedComponents(app, desired?.metadata?.name, log);
-    const dapr = app.spec.dapr;
     const namespace = app.metadata.namespace as string;
+    const storeName = componentNameFor(app);
+    await this.releaseOutdatedComponents(app, wantsOperatorComponent(app) ? storeName : undefined, log);
     if (!isDaprEnabled(app)) {
       return { status: 'True', reason: 'DaprDisabled', message: 'Dapr is disabled for this app; it has no state store' };
     }
-    const existing = dapr?.stateStore?.existingComponent;
+    const existing = app.spec.dapr?.stateStore?.existingComponent;
     if (existing) {
       if (this.deps.caches.components.get(existing, namespace)) {
         return { status: 'True', reason: 'ExistingComponentFound', message: `using the existing Dapr Component ${existing}` };
@@ -108,38 +114,82 @@ export class Reconciler {
           ' create it, or set spec.dapr.stateStore.redis instead',
       };
     }
-    if (!desired) return { status: 'True', reason: 'DaprDisabled', message: 'the app needs no state store Component' };
-    const componentName = desired.metadata?.name as string;
-    const current = this.deps.caches.components.get(componentName, namespace);
-    if (current && !isControlledBy(current, app)) {
+    const current = this.deps.caches.components.get(storeName, namespace);
+    if (current && !isOperatorComponent(current)) {
       const owner = controllerOf(current);
       return {
         status: 'False',
         reason: 'ComponentConflict',
         message:
-          `Dapr Component ${componentName} already exists in namespace ${namespace}` +
-          (owner ? ` and belongs to ${owner.kind} ${owner.name}` : ' and is not managed by this WasiApp') +
-          '; set another spec.dapr.stateStore.name, or name a shared Component in spec.dapr.stateStore.existingComponent',
+          `Dapr Component ${storeName} already exists in namespace ${namespace} and was not made by wasi-operator` +
+          (owner ? ` (it belongs to ${owner.kind} ${owner.name})` : '') +
+          `; to use it, set spec.dapr.stateStore.existingComponent: ${storeName} and add this app's id to its scopes,` +
+          ' or set another spec.dapr.stateStore.name',
       };
     }
-    if (!current || !componentMatches(desired, current)) {
-      const applied = await applyObject(this.deps.clients, desired);
-      if (applied.metadata?.resourceVersion !== current?.metadata?.resourceVersion) {
-        log.info({ component: componentName }, 'applied state store component');
-        this.deps.events.normal(app, REASON_COMPONENT_APPLIED, `applied Dapr Component ${componentName} (state.redis)`);
-      }
+    // Every app that wants this store name computes the same group and the
+    // same Component from the cache, so whichever reconciles applies it.
+    const { sharers } = groupStateStoreApps(this.deps.caches.apps.list(namespace), storeName, this.deps.config);
+    const winner = sharers[0];
+    if (!winner) {
+      throw new WasiOperatorError('ERR_CACHE', `WasiApp ${namespace}/${app.metadata.name} is not in the cache it was read from; retrying`);
     }
-    return { status: 'True', reason: 'ComponentApplied', message: `Dapr Component ${componentName} (state.redis) is applied` };
+    const sharing = sharers.some((sharer) => sharer.metadata.uid === app.metadata.uid);
+    await this.ensureComponent(app, buildSharedStateStoreComponent(sharers, this.deps.config), current, sharing, log);
+    if (!sharing) {
+      return {
+        status: 'False',
+        reason: 'ComponentConflict',
+        message:
+          `Dapr Component ${storeName} in namespace ${namespace} is held by WasiApp ${winner.metadata.name} with other Redis settings: ` +
+          `${describeStateStoreDifference(app, winner, this.deps.config)}; set another spec.dapr.stateStore.name for this app,` +
+          ` or the same Redis settings as WasiApp ${winner.metadata.name} to share its store`,
+      };
+    }
+    return { status: 'True', reason: 'ComponentApplied', message: `Dapr Component ${storeName} (state.redis) is applied` };
   }
 
-  /** Deletes Components this app made but no longer wants (Dapr turned off, store renamed, existingComponent chosen). */
-  private async deleteOutdatedComponents(app: WasiApp, wanted: string | undefined, log: Logger): Promise<void> {
+  /** Applies the group's Component unless the cache already holds it (saves a write per reconcile). */
+  private async ensureComponent(app: WasiApp, desired: ComponentObject, current: ComponentObject | undefined, announce: boolean, log: Logger): Promise<void> {
+    if (current && componentMatches(desired, current)) return;
+    const applied = await applyObject(this.deps.clients, desired);
+    if (applied.metadata?.resourceVersion === current?.metadata?.resourceVersion) return;
+    const componentName = desired.metadata?.name as string;
+    const sharers = desired.scopes?.length ?? 1;
+    log.info({ component: componentName, scopes: sharers }, 'applied state store component');
+    if (announce) {
+      this.deps.events.normal(
+        app,
+        REASON_COMPONENT_APPLIED,
+        `applied Dapr Component ${componentName} (state.redis)` + (sharers > 1 ? `, shared by ${sharers} app ids` : ''),
+      );
+    }
+  }
+
+  /**
+   * Components this app is an owner of but no longer wants (Dapr turned off,
+   * store renamed, existingComponent chosen): deleted when no other app wants
+   * them, else re-applied without this app for the apps that still do.
+   */
+  private async releaseOutdatedComponents(app: WasiApp, wanted: string | undefined, log: Logger): Promise<void> {
     const namespace = app.metadata.namespace as string;
+    const uid = app.metadata.uid;
     const outdated = this.deps.caches.components
       .list(namespace)
-      .filter((component) => component.metadata?.name !== wanted && !component.metadata?.deletionTimestamp && isControlledBy(component, app));
+      .filter(
+        (component) =>
+          component.metadata?.name !== wanted &&
+          !component.metadata?.deletionTimestamp &&
+          (component.metadata?.ownerReferences ?? []).some((ref) => ref.uid === uid && isWasiAppRef(ref)),
+      );
     for (const component of outdated) {
       const name = component.metadata?.name as string;
+      const { sharers } = groupStateStoreApps(this.deps.caches.apps.list(namespace), name, this.deps.config);
+      if (sharers.length > 0) {
+        await this.ensureComponent(app, buildSharedStateStoreComponent(sharers, this.deps.config), component, false, log);
+        log.info({ component: name }, 'left shared state store component');
+        continue;
+      }
       await deleteComponent(this.deps.clients, namespace, name, component.metadata?.uid);
       log.info({ component: name }, 'deleted outdated state store component');
       this.deps.events.normal(app, REASON_OUTDATED_COMPONENT_DELETED, `deleted Dapr Component ${name}, which the spec no longer asks for`);
@@ -219,7 +269,11 @@ export class Reconciler {
   }
 }
 
-/** Whether the Component in the cache already is what we would apply (saves a write per reconcile). */
+/**
+ * Whether the Component in the cache already is what we would apply (saves a
+ * write per reconcile). Its WasiApp owner references must be exactly ours: a
+ * stale one (an app that left the group) is what the apply removes.
+ */
 export function componentMatches(desired: ComponentObject, current: ComponentObject): boolean {
   const want = desired.metadata ?? {};
   const have = current.metadata ?? {};
@@ -228,8 +282,46 @@ export function componentMatches(desired: ComponentObject, current: ComponentObj
     deepEqual(desired.scopes, current.scopes) &&
     isSubset(want.labels, have.labels) &&
     isSubset(want.annotations, have.annotations) &&
-    isSubset(want.ownerReferences, have.ownerReferences)
+    sameWasiAppOwners(want.ownerReferences ?? [], have.ownerReferences ?? [])
   );
+}
+
+/** Matched by uid, field by field: a shared Component may have thousands of owners. */
+function sameWasiAppOwners(want: V1OwnerReference[], have: V1OwnerReference[]): boolean {
+  const haveByUid = new Map<string, V1OwnerReference>();
+  for (const ref of have) if (isWasiAppRef(ref)) haveByUid.set(ref.uid, ref);
+  let wanted = 0;
+  for (const ref of want) {
+    if (!isWasiAppRef(ref)) continue;
+    wanted++;
+    const found = haveByUid.get(ref.uid);
+    if (
+      !found ||
+      found.name !== ref.name ||
+      found.kind !== ref.kind ||
+      found.apiVersion !== ref.apiVersion ||
+      found.controller !== ref.controller ||
+      found.blockOwnerDeletion !== ref.blockOwnerDeletion
+    ) {
+      return false;
+    }
+  }
+  return wanted === haveByUid.size;
+}
+
+const WASIAPP_API_PREFIX = `${API_GROUP}/`;
+
+function isWasiAppRef(ref: V1OwnerReference): boolean {
+  return ref.kind === WASIAPP_KIND && ref.apiVersion.startsWith(WASIAPP_API_PREFIX);
+}
+
+/**
+ * Made by the operator: owned by WasiApps. Controller or not, since the
+ * garbage collector may have dropped a deleted controller's reference before
+ * the remaining sharers re-apply it.
+ */
+function isOperatorComponent(component: ComponentObject): boolean {
+  return (component.metadata?.ownerReferences ?? []).some(isWasiAppRef);
 }
 
 function isSubset(want: unknown, have: unknown): boolean {

@@ -1,6 +1,9 @@
 // What the controller watches and how each event becomes a WasiApp key:
 // WasiApps by their own key, Pods and Components by their controller owner,
-// and an unowned Component by the apps that name it as existingComponent.
+// and an unowned or deleted Component by the apps that want its name. Apps
+// that share a state store Component (see groupStateStoreApps) also wake each
+// other when one joins as the oldest, changes its store or leaves, so the
+// Component's scopes and owners and the others' conflicts are recomputed.
 import type { KubernetesObject, ObjectCache, V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import {
@@ -16,7 +19,9 @@ import type { WasiApp } from '../api/wasiapp.js';
 import { ResilientInformer, watchPath } from './informers.js';
 import { keyOf, ownerKeyOf } from './keys.js';
 import { isNotFound, type KubeClients } from './kube.js';
+import { compareByAge, wantsOperatorComponent } from '../resources/component.js';
 import { LABEL_GENERATION, LABEL_MANAGED_BY, MANAGED_BY_LABEL_VALUE } from '../resources/labels.js';
+import { componentNameFor, storeNameFor } from '../resources/names.js';
 import type { ComponentObject } from './reconcile.js';
 
 /** One informer per watched namespace (or one for all), read as a single cache. */
@@ -77,10 +82,42 @@ export function createWatches(options: WatchOptions): Watches {
     const key = ownerKeyOf(obj);
     if (key) enqueue(key);
   };
-  const enqueueApp = (obj: WasiApp): void => enqueue(keyOf(obj));
 
   const group = <T extends KubernetesObject>(make: (namespace: string) => ResilientInformer<T>): InformerGroup<T> =>
     new InformerGroup(new Map(scopes.map((ns) => [ns, make(ns)])));
+
+  // Apps in `namespace` whose Component `storeName` the operator makes (or would, but for a conflict), but `except`.
+  const storeGroup = (namespace: string | undefined, storeName: string, except: string): WasiApp[] =>
+    apps.list(namespace).filter((app) => wantsOperatorComponent(app) && componentNameFor(app) === storeName && keyOf(app) !== except);
+
+  // What an app's place in a store group depends on; '' for none. Kept per
+  // key because an update event carries only the new object.
+  const storeInterests = new Map<string, string>();
+  const storeInterestOf = (app: WasiApp): string =>
+    wantsOperatorComponent(app) ? `${componentNameFor(app)}\n${JSON.stringify(app.spec?.dapr?.stateStore?.redis ?? null)}` : '';
+  const storeOf = (interest: string): string => interest.slice(0, interest.indexOf('\n'));
+
+  const onAppEvent = (app: WasiApp, deleted: boolean): void => {
+    const key = keyOf(app);
+    enqueue(key);
+    const before = storeInterests.get(key);
+    const after = deleted ? '' : storeInterestOf(app);
+    if (deleted) storeInterests.delete(key);
+    else storeInterests.set(key, after);
+    // The first list enqueues every app anyway.
+    if (!apps.synced || before === after) return;
+    const namespace = app.metadata?.namespace;
+    const woken = new Set<string>();
+    // Left a group (deleted, store renamed, other Redis, Dapr off): the rest recompute its Component.
+    if (before) for (const other of storeGroup(namespace, storeOf(before), key)) woken.add(keyOf(other));
+    if (after) {
+      const others = storeGroup(namespace, storeOf(after), key);
+      // A newcomer changes no other app's status unless it is the oldest, whose Redis settings the others must match.
+      const wakesOthers = before !== undefined || others.every((other) => compareByAge(app, other) < 0);
+      if (wakesOthers) for (const other of others) woken.add(keyOf(other));
+    }
+    for (const other of woken) enqueue(other);
+  };
 
   const apps = group<WasiApp>(
     (ns) =>
@@ -93,19 +130,31 @@ export function createWatches(options: WatchOptions): Watches {
             ? clients.custom.listNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, plural: WASIAPP_PLURAL, namespace: ns })
             : clients.custom.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural: WASIAPP_PLURAL }),
         log,
-        handlers: { onAdd: enqueueApp, onUpdate: enqueueApp, onDelete: enqueueApp },
+        handlers: {
+          onAdd: (app) => onAppEvent(app, false),
+          onUpdate: (app) => onAppEvent(app, false),
+          onDelete: (app) => onAppEvent(app, true),
+        },
       }),
   );
+  // Every app whose state store has the Component's name: existingComponent users, sharers, conflicting apps.
+  const enqueueStoreUsers = (component: KubernetesObject): void => {
+    const name = component.metadata?.name;
+    for (const app of apps.list(component.metadata?.namespace)) {
+      if (storeNameFor(app) === name) enqueue(keyOf(app));
+    }
+  };
+  // An operator-made Component wakes its controller, who re-applies it; one without a controller (the user's, or
+  // one whose controller the garbage collector just dropped) wakes every app that wants its name.
   const enqueueReferrers = (component: KubernetesObject): void => {
     const owner = ownerKeyOf(component);
-    if (owner) {
-      enqueue(owner);
-      return;
-    }
-    const namespace = component.metadata?.namespace;
-    for (const app of apps.list(namespace)) {
-      if (app.spec?.dapr?.stateStore?.existingComponent === component.metadata?.name) enqueue(keyOf(app));
-    }
+    if (owner) enqueue(owner);
+    else enqueueStoreUsers(component);
+  };
+  const enqueueAfterComponentDelete = (component: KubernetesObject): void => {
+    const owner = ownerKeyOf(component);
+    if (owner) enqueue(owner);
+    enqueueStoreUsers(component);
   };
   const pods = group<V1Pod>(
     (ns) =>
@@ -138,7 +187,7 @@ export function createWatches(options: WatchOptions): Watches {
               })
             : clients.custom.listClusterCustomObject({ group: DAPR_COMPONENT_GROUP, version: DAPR_COMPONENT_VERSION, plural: DAPR_COMPONENT_PLURAL }),
         log,
-        handlers: { onAdd: enqueueReferrers, onUpdate: enqueueReferrers, onDelete: enqueueReferrers },
+        handlers: { onAdd: enqueueReferrers, onUpdate: enqueueReferrers, onDelete: enqueueAfterComponentDelete },
         // Without Dapr's CRD the operator still runs apps with dapr.enabled=false.
         isAbsent: isNotFound,
       }),

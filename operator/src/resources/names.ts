@@ -47,20 +47,22 @@ export function storeNameFor(app: WasiApp): string {
 /**
  * The Dapr Component the app's sidecar loads as its state store. It must be
  * named exactly the store name (see storeNameFor), so it cannot carry the
- * WasiApp's name, and Component names are unique per namespace.
+ * WasiApp's name, and Component names are unique per namespace: two WasiApps
+ * in one namespace that both keep the default store name `statestore` need
+ * the same Component.
  *
- * Decision: every WasiApp that needs a Component owns one (controller owner
- * reference) named after its store, scoped to its own app id. Two WasiApps in
- * one namespace that both want a store called `statestore` therefore collide:
- * the first one's Component stands, and the reconciler reports the second as
- * StateStoreReady=False (reason ComponentConflict, see isControlledBy in
- * owner.ts) instead of overwriting another app's Redis settings or scopes.
- * The user resolves it with another spec.dapr.stateStore.name, another
- * namespace, or one Component they manage themselves, scoped to both app ids,
- * named in both apps' spec.dapr.stateStore.existingComponent.
- * Sharing one operator-made Component between apps was rejected: the apps may
- * name different Redis servers, `scopes` is an atomic list that two appliers
- * would fight over, and deleting one app must not take the other's store away.
+ * Decision: such apps share one operator-made Component (see
+ * groupStateStoreApps and buildSharedStateStoreComponent in component.ts).
+ * It is a pure function of the set of apps that want that store name with the
+ * same Redis settings: scoped to all their app ids, a controller owner
+ * reference to the oldest and plain owner references to the others, so any of
+ * them applies the same object (no fight over the atomic `scopes` list) and
+ * the garbage collector deletes it only with the last of them. An app that
+ * wants the name with other Redis settings than the oldest one is reported as
+ * StateStoreReady=False (reason ComponentConflict) instead of overwriting
+ * another app's Redis settings, and so is any app whose store name is taken
+ * by a Component the operator did not make (the user's own, which the app
+ * uses through spec.dapr.stateStore.existingComponent instead).
  */
 export function componentNameFor(app: WasiApp): string {
   return storeNameFor(app);
