@@ -22,7 +22,12 @@
 //   });
 //
 // No kubelet runs: a Pod stays Pending (unscheduled: there is no Node) unless
-// the test plays the kubelet and patches the Pod's status subresource.
+// the test plays the kubelet and patches the Pod's status subresource. With
+// `startTestCluster({ nodeAgent: true })` the local node agent runs in this
+// process instead: a Ready Node `wasi-node`, and Pods whose container runs
+// `wasi-host` run as local processes (bin/wasi-host.mjs, so from dist/) and
+// end Succeeded/Failed with the host's JSON result as termination message;
+// `daprdPath` adds a local daprd for Pods annotated dapr.io/enabled.
 //
 // WASI_OPERATOR_TEST_STATE_DIR=DIR makes every test file share the cluster
 // in DIR (started there if needed, e.g. by `wasi-operator cluster up
@@ -33,11 +38,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import pino from 'pino';
 import { startCluster, stopCluster, type ClusterHandle } from '../../operator/src/local/cluster/cluster.js';
+import { startNodeAgent, type NodeAgent } from '../../operator/src/local/node-agent/node-agent.js';
+import { isToolCurrent } from '../../operator/src/local/tools/go-build.js';
+import { ETCD, KUBERNETES } from '../../operator/src/local/tools/pins.js';
 
 export interface TestClusterOptions {
   /** CRD manifests to install; default the repo's `crds/`; `false` installs none. */
   crdDir?: string | false;
+  /** Run the local node agent in this process (see above); default false. */
+  nodeAgent?: boolean;
+  /** daprd for the node agent's Dapr sidecars, e.g. toolPaths(DAPRD).daprd. */
+  daprdPath?: string;
 }
 
 export interface TestCluster {
@@ -49,6 +62,8 @@ export interface TestCluster {
   /** Admin client config loaded from `kubeconfigPath`. */
   kc: KubeConfig;
   handle: ClusterHandle;
+  /** Set with `nodeAgent: true`. */
+  nodeAgent?: NodeAgent;
   /**
    * Creates a namespace `PREFIX-xxxxx` and waits for its `default`
    * ServiceAccount (without it, ServiceAccount admission rejects Pods).
@@ -94,6 +109,11 @@ function killOnExit(handle: ClusterHandle, stateDir: string): () => void {
 }
 
 export async function startTestCluster(options: TestClusterOptions = {}): Promise<TestCluster> {
+  // A first build takes far longer than any beforeAll timeout: say so instead of timing out.
+  const missing = [ETCD, KUBERNETES].filter((pin) => !isToolCurrent(pin)).map((pin) => pin.name);
+  if (missing.length > 0) {
+    throw new Error(`control-plane binaries not built yet (${missing.join(', ')}): run \`npm run setup\` or \`node bin/wasi-operator.mjs tools ensure ${missing.join(' ')}\` first`);
+  }
   const shared = process.env.WASI_OPERATOR_TEST_STATE_DIR;
   const stateDir = shared && shared !== '' ? shared : mkdtempSync(join(tmpdir(), 'wasi-operator-test-'));
   const verbose = process.env.WASI_OPERATOR_TEST_VERBOSE === '1';
@@ -113,16 +133,30 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
   const forgetExitHook = shared ? () => undefined : killOnExit(handle, stateDir);
   let stopped = false;
   const kc = handle.kubeConfig();
+  let nodeAgent: NodeAgent | undefined;
+  if (options.nodeAgent) {
+    const agentOptions = { kc, workDir: join(stateDir, 'node-agent'), log: pino({ level: verbose ? 'info' : 'silent' }) };
+    try {
+      nodeAgent = await startNodeAgent(options.daprdPath ? { ...agentOptions, daprdPath: options.daprdPath } : agentOptions);
+    } catch (err) {
+      forgetExitHook();
+      if (!shared) await stopCluster(stateDir, { graceMs: 0 }).finally(() => rmSync(stateDir, { recursive: true, force: true }));
+      throw err;
+    }
+  }
   return {
     stateDir,
     kubeconfigPath: handle.kubeconfigPath,
     server: handle.server,
     kc,
     handle,
+    ...(nodeAgent && { nodeAgent }),
     createNamespace: (prefix) => createNamespace(kc, prefix),
     async stop() {
-      if (stopped || shared) return;
+      if (stopped) return;
       stopped = true;
+      await nodeAgent?.stop();
+      if (shared) return;
       try {
         // Nothing in a test cluster is worth a graceful shutdown.
         await stopCluster(stateDir, { graceMs: 0 });

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { ApiextensionsV1Api, CoreV1Api } from '@kubernetes/client-node';
+import { ApiextensionsV1Api, CoreV1Api, CustomObjectsApi, type V1OwnerReference } from '@kubernetes/client-node';
 import { clusterStatus, startCluster, stopCluster, type ClusterHandle } from '../../operator/src/local/cluster/cluster.js';
 import { isRunning } from '../../operator/src/local/cluster/processes.js';
 import { readState } from '../../operator/src/local/cluster/state-file.js';
@@ -107,16 +107,12 @@ describe('a cluster started with startCluster', () => {
     expect(status.components.map((c) => [c.name, c.pid, c.running])).toEqual(COMPONENTS.map((name) => [name, cluster.pids[name], true]));
   });
 
-  test("the garbage collector deletes a deleted owner's children", async () => {
+  async function childIsDeletedWithItsOwner(owner: V1OwnerReference, deleteOwner: () => Promise<unknown>): Promise<boolean> {
     const core = cluster.kubeConfig().makeApiClient(CoreV1Api);
     const namespace = 'default';
-    const owner = await core.createNamespacedConfigMap({ namespace, body: { metadata: { generateName: 'owner-' } } });
-    const ownerRef = { apiVersion: 'v1', kind: 'ConfigMap', name: owner.metadata!.name!, uid: owner.metadata!.uid!, controller: true };
-    const child = await core.createNamespacedConfigMap({ namespace, body: { metadata: { generateName: 'child-', ownerReferences: [ownerRef] } } });
-
-    await core.deleteNamespacedConfigMap({ name: owner.metadata!.name!, namespace });
-
-    const childGone = await eventually(async () => {
+    const child = await core.createNamespacedConfigMap({ namespace, body: { metadata: { generateName: 'child-', ownerReferences: [owner] } } });
+    await deleteOwner();
+    return eventually(async () => {
       try {
         await core.readNamespacedConfigMap({ name: child.metadata!.name!, namespace });
         return false;
@@ -124,7 +120,26 @@ describe('a cluster started with startCluster', () => {
         return (err as { code?: number }).code === 404;
       }
     }, 60_000);
-    expect(childGone).toBe(true);
+  }
+
+  test("the garbage collector deletes a deleted owner's children", async () => {
+    const core = cluster.kubeConfig().makeApiClient(CoreV1Api);
+    const owner = await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { generateName: 'owner-' } } });
+    const ref = { apiVersion: 'v1', kind: 'ConfigMap', name: owner.metadata!.name!, uid: owner.metadata!.uid!, controller: true };
+    const deleted = await childIsDeletedWithItsOwner(ref, () => core.deleteNamespacedConfigMap({ name: ref.name, namespace: 'default' }));
+    expect(deleted).toBe(true);
+  });
+
+  test('the garbage collector also follows owners that are custom resources from the installed CRDs', async () => {
+    const custom = cluster.kubeConfig().makeApiClient(CustomObjectsApi);
+    const widget = { group: 'cluster-test.wasi-operator.dev', version: 'v1', plural: 'widgets', namespace: 'default' };
+    const owner = (await custom.createNamespacedCustomObject({
+      ...widget,
+      body: { apiVersion: 'cluster-test.wasi-operator.dev/v1', kind: 'Widget', metadata: { generateName: 'widget-' }, spec: { size: 1 } },
+    })) as { metadata: { name: string; uid: string } };
+    const ref = { apiVersion: 'cluster-test.wasi-operator.dev/v1', kind: 'Widget', name: owner.metadata.name, uid: owner.metadata.uid, controller: true };
+    const deleted = await childIsDeletedWithItsOwner(ref, () => custom.deleteNamespacedCustomObject({ ...widget, name: ref.name }));
+    expect(deleted).toBe(true);
   });
 });
 
@@ -143,18 +158,22 @@ describe('crash recovery and down', () => {
     expect(await eventually(async () => !processExists(crashed.pids['kube-apiserver']), 10_000)).toBe(true);
     expect((await clusterStatus(stateDir)).phase).toBe('degraded');
 
-    const fresh = await startCluster({ stateDir, crdDir: false, progress: quiet });
+    const fresh = await startCluster({ stateDir, crdDir: false, progress: quiet, nodeAgent: true });
     expect(fresh.alreadyRunning).toBe(false);
+    expect(fresh.nodeAgentPid).toBeGreaterThan(0);
     for (const name of COMPONENTS) {
       expect(fresh.pids[name]).not.toBe(crashed.pids[name]);
       expect(processExists(crashed.pids[name])).toBe(false);
     }
     expect((await clusterStatus(stateDir)).phase).toBe('running');
+    // The node agent came up with it: a Ready node for the scheduler.
+    const node = await fresh.kubeConfig().makeApiClient(CoreV1Api).readNode({ name: 'wasi-node' });
+    expect(node.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
   }, START_TIMEOUT_MS);
 
-  test('up with a lost state file stops the orphaned components it finds', async () => {
+  test('up with a lost state file stops the orphaned processes it finds, the node agent included', async () => {
     const orphaned = (await clusterStatus(stateDir)).components.map((c) => c.pid);
-    expect(orphaned).toHaveLength(COMPONENTS.length);
+    expect(orphaned).toHaveLength(COMPONENTS.length + 1);
     rmSync(clusterPaths(stateDir).stateFile);
 
     const fresh = await startCluster({ stateDir, crdDir: false, progress: quiet });

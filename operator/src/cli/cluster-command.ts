@@ -16,10 +16,33 @@ options:
   --state-dir DIR   where the cluster lives (default: $WASI_OPERATOR_HOME or ./.wasi-operator)
   --crds DIR        CRD manifests to install on up (default: the repo's crds/)
   --no-crds         install no CRDs
+  --node-agent      also run the node agent: a Ready Node \`wasi-node\` whose wasi-host Pods
+                    run as local processes (with a local daprd for Dapr-annotated Pods)
   --json            status as JSON
 `;
 
 const STATUS_NOT_RUNNING = 3;
+
+/**
+ * The components are detached, so Ctrl-C reaches only this CLI: stop a
+ * cluster that was still starting (never one that was already running).
+ * Returns the function that removes the handlers.
+ */
+function stopHalfStartedClusterOnInterrupt(stateDir: string): () => void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    process.stderr.write(`[cluster] ${signal}: stopping the half-started cluster\n`);
+    void (async () => {
+      if ((await clusterStatus(stateDir)).phase !== 'running') await stopCluster(stateDir, { graceMs: 0 });
+      process.exit(130);
+    })();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+}
 
 export async function clusterCommand(args: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -29,6 +52,7 @@ export async function clusterCommand(args: string[]): Promise<number> {
       'state-dir': { type: 'string' },
       crds: { type: 'string' },
       'no-crds': { type: 'boolean', default: false },
+      'node-agent': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -47,7 +71,8 @@ export async function clusterCommand(args: string[]): Promise<number> {
   switch (verb) {
     case 'up': {
       const crdDir = values['no-crds'] ? false : values.crds;
-      const cluster = await startCluster({ stateDir, ...(crdDir !== undefined ? { crdDir } : {}) });
+      const stopOnInterrupt = stopHalfStartedClusterOnInterrupt(stateDir);
+      const cluster = await startCluster({ stateDir, nodeAgent: values['node-agent'], ...(crdDir !== undefined ? { crdDir } : {}) }).finally(stopOnInterrupt);
       process.stderr.write(`[cluster] use it with: export KUBECONFIG=${cluster.kubeconfigPath}\n`);
       process.stdout.write(`${cluster.kubeconfigPath}\n`);
       return 0;

@@ -8,6 +8,7 @@ commands:
   demo                       run the seed scenario end to end and print its result
   controller [flags]         run the WasiApp controller (see --help)
   cluster up|down|status     a local control plane of real Kubernetes (see cluster --help)
+  node-agent [flags]         a minimal kubelet that runs wasi-host Pods as local processes
   tools ensure NAME|--all    build the pinned Go tools into the cache (daprd, etcd, kubernetes)
 `;
 
@@ -18,6 +19,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   demo: async () => (await import('./demo-command.js')).demoCommand,
   controller: async () => (await import('./controller-command.js')).controllerCommand,
   cluster: async () => (await import('./cluster-command.js')).clusterCommand,
+  'node-agent': async () => (await import('./node-agent-command.js')).nodeAgentCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -2,7 +2,7 @@
 // kube-scheduler as detached processes recorded in a state dir. The CLI
 // (`wasi-operator cluster up|down|status`) and the test helper both use this.
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { WasiOperatorError } from '../../util/errors.js';
@@ -24,7 +24,8 @@ import { writeKubeconfig } from './kubeconfig.js';
 import { generatePki, pkiPaths } from './pki.js';
 import { clientTls, probe } from './probes.js';
 import { findProcessesUsing, isRunning, stopProcesses, type ProcessRef } from './processes.js';
-import { clusterPaths, COMPONENTS, defaultStateDir, type ClusterPaths, type ComponentName } from './state-dir.js';
+import { isNodeAgentArgv, nodeAgentCommandLine, nodeAgentReady } from './node-agent-process.js';
+import { clusterPaths, COMPONENTS, defaultStateDir, NODE_AGENT, type ClusterPaths, type ComponentName, type ProcessName } from './state-dir.js';
 import { readState, STATE_VERSION, writeState, type ClusterState } from './state-file.js';
 
 export interface StartClusterOptions {
@@ -36,6 +37,12 @@ export interface StartClusterOptions {
   progress?: ProgressReporter;
   /** How long one component may take to become ready; default 120 s. */
   componentTimeoutMs?: number;
+  /**
+   * Also run the node agent (`wasi-operator node-agent`): a Ready Node
+   * `wasi-node` whose Pods with `wasi-host` containers run as local processes.
+   * Off by default: tests that play the kubelet themselves need Pods to stay Pending.
+   */
+  nodeAgent?: boolean;
 }
 
 export interface ClusterHandle {
@@ -45,6 +52,8 @@ export interface ClusterHandle {
   /** `https://127.0.0.1:PORT` */
   server: string;
   pids: Record<ComponentName, number>;
+  /** Set when the node agent runs. */
+  nodeAgentPid?: number;
   /** True when `startCluster` found this cluster already running and reused it. */
   alreadyRunning: boolean;
   /** Names of the CRDs installed from `crdDir`, all Established. */
@@ -56,7 +65,7 @@ export interface ClusterHandle {
 }
 
 export interface ComponentStatus {
-  name: ComponentName;
+  name: ProcessName;
   pid: number;
   running: boolean;
   log: string;
@@ -73,8 +82,10 @@ export interface ClusterStatus {
 
 const DEFAULT_COMPONENT_TIMEOUT_MS = 120_000;
 const STOP_GRACE_MS = 10_000;
+const PORT_RACE_ATTEMPTS = 2;
 /** What `up` creates in a state dir; a clean-up before a new start removes exactly these. */
-const OWNED_ENTRIES = ['.wasi-operator-cluster', 'cluster.json', 'cluster.json.tmp', 'kubeconfig', 'pki', 'etcd', 'logs'];
+const OWNED_ENTRIES = ['.wasi-operator-cluster', 'cluster.json', 'cluster.json.tmp', 'kubeconfig', 'pki', 'etcd', 'logs', 'node-agent'];
+const PROCESS_NAMES: readonly ProcessName[] = [...COMPONENTS, NODE_AGENT];
 
 const stderrProgress: ProgressReporter = (line) => process.stderr.write(`[cluster] ${line}\n`);
 
@@ -84,9 +95,9 @@ function loadKubeConfig(path: string): KubeConfig {
   return kc;
 }
 
-function recordedProcesses(state: ClusterState | undefined): Array<ProcessRef & { name: ComponentName }> {
+function recordedProcesses(state: ClusterState | undefined): Array<ProcessRef & { name: ProcessName }> {
   if (!state) return [];
-  return COMPONENTS.flatMap((name) => {
+  return PROCESS_NAMES.flatMap((name) => {
     const record = state.components[name];
     return record ? [{ name, pid: record.pid, binary: record.binary }] : [];
   });
@@ -99,8 +110,9 @@ function adminTls(paths: ClusterPaths) {
 
 async function isHealthy(paths: ClusterPaths, state: ClusterState | undefined): Promise<boolean> {
   if (!state || state.phase !== 'running' || !existsSync(paths.kubeconfig)) return false;
-  const processes = recordedProcesses(state);
-  if (processes.length !== COMPONENTS.length || !processes.every(({ pid, binary }) => isRunning(pid, binary))) return false;
+  // The control plane only: a dead node agent is restarted by the next `up --node-agent`, not a reason to start over.
+  const controlPlane = recordedProcesses(state).filter(({ name }) => name !== NODE_AGENT);
+  if (controlPlane.length !== COMPONENTS.length || !controlPlane.every(({ pid, binary }) => isRunning(pid, binary))) return false;
   try {
     return await probe(`${state.server}/readyz`, adminTls(paths));
   } catch {
@@ -108,15 +120,21 @@ async function isHealthy(paths: ClusterPaths, state: ClusterState | undefined): 
   }
 }
 
-/** Stops the recorded processes and any stray component still using the state dir: clients, then the API server, then etcd. */
+function findOurProcesses(paths: ClusterPaths): ProcessRef[] {
+  return findProcessesUsing(paths.stateDir, (argv) => (COMPONENTS as readonly string[]).includes(basename(argv[0] ?? '')) || isNodeAgentArgv(argv));
+}
+
+/** Stops the recorded processes and any stray one still using the state dir: clients, then the API server, then etcd. */
 async function stopEverything(paths: ClusterPaths, state: ClusterState | undefined, graceMs: number): Promise<void> {
   const recorded = recordedProcesses(state);
-  const strays = findProcessesUsing(paths.stateDir, COMPONENTS).filter((p) => !recorded.some((r) => r.pid === p.pid));
-  const named = (...names: ComponentName[]) => recorded.filter((p) => names.includes(p.name));
+  const strays = findOurProcesses(paths).filter((p) => !recorded.some((r) => r.pid === p.pid));
+  const all = [...recorded, ...strays];
+  const isApiserver = (p: ProcessRef) => basename(p.binary) === 'kube-apiserver';
+  const isEtcd = (p: ProcessRef) => basename(p.binary) === 'etcd';
   // Dependants first, so nothing spends its grace period retrying a dependency that is already gone.
-  await stopProcesses([...named('kube-controller-manager', 'kube-scheduler'), ...strays], graceMs);
-  await stopProcesses(named('kube-apiserver'), graceMs);
-  await stopProcesses(named('etcd'), graceMs);
+  await stopProcesses(all.filter((p) => !isApiserver(p) && !isEtcd(p)), graceMs);
+  await stopProcesses(all.filter(isApiserver), graceMs);
+  await stopProcesses(all.filter(isEtcd), graceMs);
 }
 
 function removeOwnedEntries(paths: ClusterPaths): void {
@@ -175,7 +193,7 @@ async function launchAll(paths: ClusterPaths, binaries: Record<ComponentName, st
     startedAt: new Date().toISOString(),
   };
   writeState(paths.stateFile, state);
-  const record = (name: ComponentName) => (entry: ClusterState['components'][ComponentName] & object) => {
+  const record = (name: ProcessName) => (entry: ClusterState['components'][ProcessName] & object) => {
     state.components[name] = entry;
     writeState(paths.stateFile, state);
   };
@@ -188,17 +206,37 @@ async function launchAll(paths: ClusterPaths, binaries: Record<ComponentName, st
 
   const kc = loadKubeConfig(paths.kubeconfig);
   const crdDir = options.crdDir;
-  const [, , crds] = await Promise.all([
-    launch('kube-controller-manager', controllerManagerArgs(paths, pki, ports), () => probe(`https://127.0.0.1:${ports.controllerManager}/healthz`)),
-    launch('kube-scheduler', schedulerArgs(paths, ports), () => probe(`https://127.0.0.1:${ports.scheduler}/healthz`)),
+  // CRDs before the controller-manager: its garbage collector discovers
+  // resources at start and only every 30 s after that, so a CRD installed
+  // later would leave custom-resource owners unwatched for up to 30 s.
+  const [crds] = await Promise.all([
     crdDir === false ? Promise.resolve([]) : installAndReport(kc, crdDir, progress),
+    launch('kube-scheduler', schedulerArgs(paths, ports), () => probe(`https://127.0.0.1:${ports.scheduler}/healthz`)),
   ]);
+  await launch('kube-controller-manager', controllerManagerArgs(paths, pki, ports), () => probe(`https://127.0.0.1:${ports.controllerManager}/healthz`));
   const kcm = state.components['kube-controller-manager']!;
   await waitForDefaultServiceAccount(kc, kcm, kcm.log, componentTimeoutMs);
+  if (options.nodeAgent) await launchNodeAgent(paths, state, kc, progress, componentTimeoutMs);
 
   state.phase = 'running';
   writeState(paths.stateFile, state);
   return { state, crds };
+}
+
+async function launchNodeAgent(paths: ClusterPaths, state: ClusterState, kc: KubeConfig, progress: ProgressReporter, timeoutMs: number): Promise<void> {
+  const { binary, args } = nodeAgentCommandLine(paths);
+  const previous = state.components[NODE_AGENT];
+  if (previous) await stopProcesses([previous], 0);
+  try {
+    await launchComponent({ name: NODE_AGENT, binary, args, log: paths.logOf(NODE_AGENT), ready: () => nodeAgentReady(kc), timeoutMs }, (entry) => {
+      state.components[NODE_AGENT] = entry;
+      writeState(paths.stateFile, state);
+    }, progress);
+  } catch (err) {
+    const started = state.components[NODE_AGENT];
+    if (started) await stopProcesses([started], 0);
+    throw err;
+  }
 }
 
 async function installAndReport(kc: KubeConfig, dir: string, progress: ProgressReporter): Promise<string[]> {
@@ -224,23 +262,34 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<C
   const previous = readState(paths.stateFile);
   if (previous && (await isHealthy(paths, previous))) {
     progress(`cluster already running at ${previous.server}`);
-    const crds = crdDir === false ? [] : await installAndReport(loadKubeConfig(paths.kubeconfig), crdDir, progress);
+    const kc = loadKubeConfig(paths.kubeconfig);
+    const crds = crdDir === false ? [] : await installAndReport(kc, crdDir, progress);
+    const agent = previous.components[NODE_AGENT];
+    if (options.nodeAgent && !(agent && isRunning(agent.pid, agent.binary))) await launchNodeAgent(paths, previous, kc, progress, componentTimeoutMs);
     return handleFor(paths, previous, true, crds);
   }
-  if (previous || findProcessesUsing(paths.stateDir, COMPONENTS).length > 0) progress('cleaning up the leftovers of a previous run');
+  if (previous || findOurProcesses(paths).length > 0) progress('cleaning up the leftovers of a previous run');
   await stopEverything(paths, previous, STOP_GRACE_MS);
   removeOwnedEntries(paths);
 
   const started = Date.now();
-  try {
-    const { state, crds } = await launchAll(paths, binaries, { crdDir, progress, componentTimeoutMs });
-    progress(`cluster ready in ${((Date.now() - started) / 1000).toFixed(1)}s; kubeconfig: ${paths.kubeconfig}`);
-    return handleFor(paths, state, false, crds);
-  } catch (err) {
-    // Keep the logs for the user; stop the processes so ports and the etcd lock are free.
-    await stopEverything(paths, readState(paths.stateFile), 0).catch(() => undefined);
-    if (err instanceof WasiOperatorError) throw err;
-    throw new WasiOperatorError('ERR_CLUSTER_START', `starting the cluster in ${paths.stateDir} failed: ${String(err)}; logs are in ${paths.logsDir}`, { cause: err });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const { state, crds } = await launchAll(paths, binaries, { crdDir, progress, componentTimeoutMs, nodeAgent: options.nodeAgent ?? false });
+      progress(`cluster ready in ${((Date.now() - started) / 1000).toFixed(1)}s; kubeconfig: ${paths.kubeconfig}`);
+      return handleFor(paths, state, false, crds);
+    } catch (err) {
+      // Keep the logs for the user; stop the processes so ports and the etcd lock are free.
+      await stopEverything(paths, readState(paths.stateFile), 0).catch(() => undefined);
+      // Free ports are picked before the components bind them; losing that race once is bad luck, not a fault.
+      if (err instanceof WasiOperatorError && err.code === 'ERR_CLUSTER_PORT_IN_USE' && attempt < PORT_RACE_ATTEMPTS) {
+        progress('a chosen port was taken meanwhile; starting again on new ports');
+        removeOwnedEntries(paths);
+        continue;
+      }
+      if (err instanceof WasiOperatorError) throw err;
+      throw new WasiOperatorError('ERR_CLUSTER_START', `starting the cluster in ${paths.stateDir} failed: ${String(err)}; logs are in ${paths.logsDir}`, { cause: err });
+    }
   }
 }
 
@@ -251,6 +300,7 @@ function handleFor(paths: ClusterPaths, state: ClusterState, alreadyRunning: boo
     kubeconfigPath: paths.kubeconfig,
     server: state.server,
     pids,
+    ...(state.components[NODE_AGENT] && { nodeAgentPid: state.components[NODE_AGENT].pid }),
     alreadyRunning,
     crds,
     kubeConfig: () => loadKubeConfig(paths.kubeconfig),
@@ -272,7 +322,7 @@ export interface StopClusterOptions {
 export async function stopCluster(stateDir: string = defaultStateDir(), options: StopClusterOptions = {}): Promise<boolean> {
   const paths = clusterPaths(stateDir);
   const state = readState(paths.stateFile);
-  const hadSomething = state !== undefined || existsSync(paths.marker) || findProcessesUsing(paths.stateDir, COMPONENTS).length > 0;
+  const hadSomething = state !== undefined || existsSync(paths.marker) || findOurProcesses(paths).length > 0;
   await stopEverything(paths, state, options.graceMs ?? STOP_GRACE_MS);
   // Only a directory `up` marked as its own is removed whole; anything else
   // loses just the entries `up` would have created.

@@ -1,7 +1,7 @@
 // Pure command lines for each control-plane component. Everything listens on
 // loopback only, on the ports chosen for this cluster.
 import type { ClusterPaths } from './state-dir.js';
-import { SERVICE_CIDR, type Pki } from './pki.js';
+import { FRONT_PROXY_CLIENT, SERVICE_CIDR, type Pki } from './pki.js';
 
 export interface ClusterPorts {
   etcdClient: number;
@@ -44,6 +44,9 @@ export function apiserverArgs(paths: ClusterPaths, pki: Pki, ports: ClusterPorts
     `--etcd-servers=${etcdUrl(ports)}`,
     '--bind-address=127.0.0.1',
     '--advertise-address=127.0.0.1',
+    // The endpoint reconciler refuses a loopback address for the `kubernetes`
+    // Service; nothing in this cluster reaches the API server through it.
+    '--endpoint-reconciler-type=none',
     `--secure-port=${ports.apiserver}`,
     `--tls-cert-file=${pki.apiserver.cert}`,
     `--tls-private-key-file=${pki.apiserver.key}`,
@@ -53,6 +56,15 @@ export function apiserverArgs(paths: ClusterPaths, pki: Pki, ports: ClusterPorts
     `--service-account-key-file=${pki.serviceAccount.publicKey}`,
     `--service-account-signing-key-file=${pki.serviceAccount.privateKey}`,
     '--authorization-mode=Node,RBAC',
+    // Request-header authentication: without it the controller-manager and
+    // scheduler log an error every few seconds looking for its CA bundle.
+    `--requestheader-client-ca-file=${pki.ca.cert}`,
+    `--requestheader-allowed-names=${FRONT_PROXY_CLIENT}`,
+    '--requestheader-username-headers=X-Remote-User',
+    '--requestheader-group-headers=X-Remote-Group',
+    '--requestheader-extra-headers-prefix=X-Remote-Extra-',
+    `--proxy-client-cert-file=${pki.frontProxyClient.cert}`,
+    `--proxy-client-key-file=${pki.frontProxyClient.key}`,
     `--service-cluster-ip-range=${SERVICE_CIDR}`,
     '--allow-privileged=true',
     // Unused when tls-cert-file is set, but keeps the server from ever

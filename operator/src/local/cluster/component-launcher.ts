@@ -1,15 +1,16 @@
 // Starts one component and waits for its readiness probe; a component that
 // exits or never gets ready fails the start with the tail of its own log.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { WasiOperatorError } from '../../util/errors.js';
 import type { ProgressReporter } from '../tools/go-build.js';
 import { tailOf } from './log-tail.js';
 import { waitUntil } from './probes.js';
 import { isRunning, spawnDetached, type SpawnedProcess } from './processes.js';
-import type { ComponentName } from './state-dir.js';
+import type { ProcessName } from './state-dir.js';
 import type { ComponentRecord } from './state-file.js';
 
 export interface LaunchSpec {
-  name: ComponentName;
+  name: ProcessName;
   binary: string;
   args: string[];
   log: string;
@@ -17,12 +18,13 @@ export interface LaunchSpec {
   timeoutMs: number;
 }
 
-export function startFailure(name: ComponentName, log: string, what: string): WasiOperatorError {
-  const tail = tailOf(log);
-  const hint = /address already in use/i.test(tail)
+export function startFailure(name: ProcessName, log: string, what: string): WasiOperatorError {
+  const tail = tailOf(log, 15);
+  const portTaken = /address already in use/i.test(tail);
+  const hint = portTaken
     ? 'Another process took one of the chosen ports; run `wasi-operator cluster up` again to pick new ones.'
     : 'Fix the cause shown above and run `wasi-operator cluster up` again (it cleans up this attempt first), or `wasi-operator cluster down` to remove it.';
-  return new WasiOperatorError('ERR_CLUSTER_COMPONENT_START', `${name} ${what}. Last lines of ${log}:\n${tail}\n${hint}`);
+  return new WasiOperatorError(portTaken ? 'ERR_CLUSTER_PORT_IN_USE' : 'ERR_CLUSTER_COMPONENT_START', `${name} ${what}. Last lines of ${log}:\n${tail}\n${hint}`);
 }
 
 /** Spawns the component, reports its record before waiting (so a crash mid-wait can still be cleaned up), then waits until ready. */
@@ -33,6 +35,8 @@ export async function launchComponent(spec: LaunchSpec, onSpawned: (record: Comp
   onSpawned({ pid: spawned.pid, binary: spec.binary, log: spec.log });
   const outcome = await waitUntil(spec.ready, () => spawned.exit === undefined && isRunning(spawned.pid, spec.binary), spec.timeoutMs);
   if (outcome === 'exited') {
+    // /proc notices the exit before Node delivers the exit event.
+    for (let i = 0; i < 10 && spawned.exit === undefined; i++) await sleep(50);
     const how = spawned.exit?.signal ? `signal ${spawned.exit.signal}` : `exit code ${spawned.exit?.code ?? 'unknown'}`;
     throw startFailure(spec.name, spec.log, `exited during start (${how})`);
   }

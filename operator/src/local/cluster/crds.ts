@@ -1,25 +1,18 @@
 // Installs the repo's CRDs (ours and Dapr's Component) with server-side apply
 // and waits until the API server serves them.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiextensionsV1Api, CustomObjectsApi, KubernetesObjectApi, PatchStrategy, loadYaml, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import yaml from 'js-yaml';
 import { WasiOperatorError } from '../../util/errors.js';
+import { repoRoot } from '../repo-root.js';
 
 const FIELD_MANAGER = 'wasi-operator';
 
-/** `crds/` of the checkout this code runs from (source under jest, dist/ otherwise). */
+/** `crds/` of the checkout this code runs from. */
 export function defaultCrdDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'wasi-operator') return join(dir, 'crds');
-    const parent = dirname(dir);
-    if (parent === dir) throw new WasiOperatorError('ERR_CLUSTER_CRDS', 'cannot find the wasi-operator checkout (package.json) above this module; pass crdDir explicitly');
-    dir = parent;
-  }
+  return join(repoRoot(), 'crds');
 }
 
 export function readManifests(dir: string): KubernetesObject[] {

@@ -26,6 +26,8 @@ export interface Pki {
   admin: KeyPair;
   controllerManager: KeyPair;
   scheduler: KeyPair;
+  /** The API server's identity towards aggregated API servers (request-header authentication). */
+  frontProxyClient: KeyPair;
   /** Signs and verifies service-account tokens. */
   serviceAccount: { privateKey: string; publicKey: string };
 }
@@ -83,6 +85,12 @@ async function serviceAccountKeys(dir: string): Promise<Pki['serviceAccount']> {
   return keys;
 }
 
+/**
+ * The only certificate name allowed to assert a user in request headers; our
+ * CA also signs client certificates, so without this any of them could.
+ */
+export const FRONT_PROXY_CLIENT = 'front-proxy-client';
+
 export const APISERVER_ALT_NAMES = [
   'IP:127.0.0.1',
   'DNS:localhost',
@@ -96,16 +104,17 @@ export const APISERVER_ALT_NAMES = [
 export async function generatePki(dir: string): Promise<Pki> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const ca = await issue(dir, 'ca', { subject: '/CN=wasi-operator-local-ca', usage: 'ca' });
-  const [apiserver, admin, controllerManager, scheduler, serviceAccount] = await Promise.all([
+  const [apiserver, admin, controllerManager, scheduler, frontProxyClient, serviceAccount] = await Promise.all([
     issue(dir, 'apiserver', { subject: '/CN=kube-apiserver', usage: 'server', altNames: APISERVER_ALT_NAMES }, ca),
     issue(dir, 'admin', { subject: '/O=system:masters/CN=wasi-operator-admin', usage: 'client' }, ca),
     // Both run every controller under their own identity, with no
     // per-controller service-account credentials, so they need full access.
     issue(dir, 'kube-controller-manager', { subject: '/O=system:masters/CN=system:kube-controller-manager', usage: 'client' }, ca),
     issue(dir, 'kube-scheduler', { subject: '/O=system:masters/CN=system:kube-scheduler', usage: 'client' }, ca),
+    issue(dir, 'front-proxy-client', { subject: `/CN=${FRONT_PROXY_CLIENT}`, usage: 'client' }, ca),
     serviceAccountKeys(dir),
   ]);
-  return { ca, apiserver, admin, controllerManager, scheduler, serviceAccount };
+  return { ca, apiserver, admin, controllerManager, scheduler, frontProxyClient, serviceAccount };
 }
 
 export function pkiPaths(dir: string): Pki {
@@ -116,6 +125,7 @@ export function pkiPaths(dir: string): Pki {
     admin: pair('admin'),
     controllerManager: pair('kube-controller-manager'),
     scheduler: pair('kube-scheduler'),
+    frontProxyClient: pair('front-proxy-client'),
     serviceAccount: { privateKey: join(dir, 'service-account.key'), publicKey: join(dir, 'service-account.pub') },
   };
 }

@@ -57,18 +57,17 @@ export interface ProcessRef {
 }
 
 /**
- * Processes of the given binaries whose arguments mention `stateDir`: leftovers
- * of a run whose state file was lost or never written.
+ * Processes whose arguments mention `stateDir` and that `isOurs` recognises
+ * by their argv: leftovers of a run whose state file was lost or never written.
  */
-export function findProcessesUsing(stateDir: string, binaryNames: readonly string[]): ProcessRef[] {
+export function findProcessesUsing(stateDir: string, isOurs: (argv: string[]) => boolean): ProcessRef[] {
   const found: ProcessRef[] = [];
   for (const entry of readdirSync('/proc')) {
     const pid = Number(entry);
     if (!Number.isInteger(pid) || pid === process.pid) continue;
     const argv = commandLine(pid);
-    const binary = argv?.[0] ?? '';
-    if (!argv || !binaryNames.includes(basename(binary))) continue;
-    if (argv.slice(1).some((arg) => arg.includes(`${stateDir}/`))) found.push({ pid, binary });
+    if (!argv || !isOurs(argv)) continue;
+    if (argv.slice(1).some((arg) => arg.includes(`${stateDir}/`))) found.push({ pid, binary: argv[0] ?? '' });
   }
   return found;
 }

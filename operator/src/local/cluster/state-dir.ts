@@ -5,6 +5,10 @@ import { join, resolve } from 'node:path';
 
 export const COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler'] as const;
 export type ComponentName = (typeof COMPONENTS)[number];
+/** Optional: runs Pods, started only when asked for (`cluster up --node-agent`). */
+export const NODE_AGENT = 'node-agent';
+/** Every process a cluster may record in its state. */
+export type ProcessName = ComponentName | typeof NODE_AGENT;
 
 /** `$WASI_OPERATOR_HOME`, or `.wasi-operator` under the current directory. */
 export function defaultStateDir(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string {
@@ -22,7 +26,9 @@ export interface ClusterPaths {
   pkiDir: string;
   etcdDataDir: string;
   logsDir: string;
-  logOf(component: ComponentName): string;
+  logOf(process: ProcessName): string;
+  /** The node agent's pod volumes, container logs and termination messages. */
+  nodeAgentDir: string;
   /** Kubeconfig a control-plane component uses to reach the API server. */
   componentKubeconfig(component: 'kube-controller-manager' | 'kube-scheduler'): string;
 }
@@ -37,7 +43,8 @@ export function clusterPaths(stateDir: string): ClusterPaths {
     pkiDir: join(dir, 'pki'),
     etcdDataDir: join(dir, 'etcd'),
     logsDir: join(dir, 'logs'),
-    logOf: (component) => join(dir, 'logs', `${component}.log`),
+    logOf: (name) => join(dir, 'logs', `${name}.log`),
+    nodeAgentDir: join(dir, 'node-agent'),
     componentKubeconfig: (component) => join(dir, 'pki', `${component}.kubeconfig`),
   };
 }

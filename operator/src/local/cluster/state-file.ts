@@ -2,7 +2,7 @@
 // `status`) and to stop exactly what was started (`down`, crash clean-up).
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { ClusterPorts } from './component-args.js';
-import type { ComponentName } from './state-dir.js';
+import type { ProcessName } from './state-dir.js';
 
 export const STATE_VERSION = 1;
 
@@ -19,7 +19,7 @@ export interface ClusterState {
   server: string;
   kubeconfig: string;
   ports: ClusterPorts;
-  components: Partial<Record<ComponentName, ComponentRecord>>;
+  components: Partial<Record<ProcessName, ComponentRecord>>;
   startedAt: string;
 }
 

@@ -1,0 +1,37 @@
+// The node agent as one more detached process of a local cluster: the
+// `wasi-operator node-agent` command of this checkout, run by this Node.js.
+import { basename, join } from 'node:path';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { repoRoot } from '../repo-root.js';
+import { DEFAULT_NODE_NAME } from '../node-agent/node-object.js';
+import type { ClusterPaths } from './state-dir.js';
+
+const NODE_AGENT_COMMAND = 'node-agent';
+
+export function nodeAgentCommandLine(paths: ClusterPaths): { binary: string; args: string[] } {
+  return {
+    binary: process.execPath,
+    args: [join(repoRoot(), 'bin', 'wasi-operator.mjs'), NODE_AGENT_COMMAND, '--kubeconfig', paths.kubeconfig, '--work-dir', paths.nodeAgentDir],
+  };
+}
+
+/**
+ * Recognises the node agent and the processes it runs for Pods (wasi-host,
+ * daprd) by their argv; they mention the state dir too, so `down` and a
+ * clean-up find them even after the agent itself was killed.
+ */
+export function isNodeAgentArgv(argv: string[]): boolean {
+  const script = basename(argv[1] ?? '');
+  return (script === 'wasi-operator.mjs' && argv[2] === NODE_AGENT_COMMAND) || script === 'wasi-host.mjs' || basename(argv[0] ?? '') === 'daprd';
+}
+
+/** Ready once its Node is Ready and the node lifecycle controller has lifted the not-ready taint. */
+export async function nodeAgentReady(kc: KubeConfig): Promise<boolean> {
+  try {
+    const node = await kc.makeApiClient(CoreV1Api).readNode({ name: DEFAULT_NODE_NAME });
+    const ready = node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+    return ready && !(node.spec?.taints ?? []).some((t) => t.key === 'node.kubernetes.io/not-ready');
+  } catch {
+    return false;
+  }
+}
