@@ -1,0 +1,149 @@
+// Figure (issue 3): 1,000 WasiApps applied at once → all 1,000 Pods exist,
+// the operator's time against a plain client-node script creating the same
+// 1,000 Pods at the same concurrency, on the same fresh control plane, in the
+// same run. Goal: ratio ≤ 1.5.
+//
+// (a) reference: 1,000 WasiApps are created (untimed) in a namespace no
+//     operator watches, buildHostPod turns each into its Pod (owner reference
+//     included), and the clock runs from the first Pod create to the moment a
+//     watch has seen the 1,000th Pod; C creates in flight at a time. It runs
+//     twice: with stock client-node 2.0.1, which opens a new TLS connection
+//     for every request (informational), and with pooled connections, the
+//     transport the operator uses — the reference of the ratio, so the ratio
+//     shows the operator's own overhead, not a transport difference.
+// (b) the operator, `wasi-operator controller --concurrency=C` as a child
+//     process watching a second namespace, started and ready (caches synced)
+//     before the clock; the clock runs from the first of 1,000 WasiApp creates
+//     (C in flight at a time, like `kubectl apply` of many files in parallel;
+//     pooled connections, as kubectl has) to the moment the same kind of
+//     watch has seen the 1,000th Pod. The reference's Pods and WasiApps are
+//     deleted before (b) starts.
+// Every client uses the cluster's admin kubeconfig, so all meet the same API
+// server with the same priority and fairness (system:masters: the exempt
+// level) and no client-side rate limit (client-node has none). Apps run with
+// spec.dapr.enabled=false: one Pod each and no state-store Component.
+//
+//   node test/bench/operator-scale.bench.mjs
+//   WASI_BENCH_SCALE_APPS=200 WASI_BENCH_CONCURRENCY=10 node test/bench/operator-scale.bench.mjs
+//   WASI_BENCH_OPERATOR_BIN=/other/build/bin/wasi-operator.mjs …   (A/B against another build)
+import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { distImport, printFigure, progress, ratio, reportRow } from './lib.mjs';
+import {
+  OPERATOR_BIN,
+  OPERATOR_CONFIG,
+  controlPlaneCpuSeconds,
+  cpuSecondsOf,
+  createApps,
+  emptyNamespace,
+  loadNote,
+  ownCpuSeconds,
+  pooledKubeConfig,
+  runPool,
+  startBenchCluster,
+  startOperatorProcess,
+  watchPods,
+  within,
+} from './operator-support.mjs';
+
+const APPS = Number(process.env.WASI_BENCH_SCALE_APPS ?? 1000);
+const CONCURRENCY = Number(process.env.WASI_BENCH_CONCURRENCY ?? 10);
+const GOAL = 1.5;
+const TIMEOUT_MS = 15 * 60 * 1000;
+
+const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
+
+/** Creates `pods` with `kc` at CONCURRENCY; ms from the first create until a watch has seen them all. */
+async function timePodCreates(label, cluster, watchKc, kc, namespace, pods) {
+  const core = kc.makeApiClient(CoreV1Api);
+  const watcher = await watchPods(watchKc, namespace);
+  progress(`${label}: creating ${pods.length} Pods at concurrency ${CONCURRENCY}`);
+  const cpu = { own: ownCpuSeconds(), plane: controlPlaneCpuSeconds(cluster.pids) };
+  const started = performance.now();
+  await runPool(pods.length, CONCURRENCY, (i) => core.createNamespacedPod({ namespace, body: pods[i] }));
+  const done = await within(watcher.reached(pods.length), TIMEOUT_MS, () => `${watcher.count} of ${pods.length} Pods seen`);
+  watcher.stop();
+  const millis = done - started;
+  progress(
+    `${label}: ${seconds(millis)}; CPU: client ${(ownCpuSeconds() - cpu.own).toFixed(1)} s,` +
+      ` control plane ${(controlPlaneCpuSeconds(cluster.pids) - cpu.plane).toFixed(1)} s`,
+  );
+  return millis;
+}
+
+async function plainClient(cluster, pooled, namespace) {
+  const { buildHostPod } = await distImport('resources/pod.js');
+  progress(`reference: creating ${APPS} WasiApps (untimed) in ${namespace} to build their Pods from`);
+  const apps = await createApps(pooled, namespace, APPS, CONCURRENCY);
+  const pods = apps.map((app) => buildHostPod(app, OPERATOR_CONFIG));
+  const stockMillis = await timePodCreates('reference, stock client-node', cluster, pooled, cluster.kc, namespace, pods);
+  await emptyNamespace(pooled, namespace, { keepApps: true });
+  const pooledMillis = await timePodCreates('reference, pooled connections', cluster, pooled, pooled, namespace, pods);
+  return { stockMillis, pooledMillis };
+}
+
+async function operator(cluster, pooled, namespace, logFile) {
+  const op = await startOperatorProcess({ kubeconfigPath: cluster.kubeconfigPath, namespace, concurrency: CONCURRENCY, logFile });
+  try {
+    await op.waitReady();
+    const watcher = await watchPods(pooled, namespace);
+    progress(`operator (${OPERATOR_BIN}): creating ${APPS} WasiApps at concurrency ${CONCURRENCY} in ${namespace}`);
+    const cpu = { own: ownCpuSeconds(), plane: controlPlaneCpuSeconds(cluster.pids), op: cpuSecondsOf(op.pid) };
+    const started = performance.now();
+    await createApps(pooled, namespace, APPS, CONCURRENCY);
+    const appsCreated = performance.now();
+    const done = await within(
+      watcher.reached(APPS),
+      TIMEOUT_MS,
+      () => `${watcher.count} of ${APPS} Pods seen; operator log tail:\n${op.logTail()}`,
+    );
+    watcher.stop();
+    const millis = done - started;
+    const usage = {
+      creator: ownCpuSeconds() - cpu.own,
+      plane: controlPlaneCpuSeconds(cluster.pids) - cpu.plane,
+      op: cpuSecondsOf(op.pid) - cpu.op,
+    };
+    const m = await op.metrics();
+    progress(
+      `operator: ${seconds(millis)} (all WasiApps created after ${seconds(appsCreated - started)}); CPU: operator ${usage.op.toFixed(1)} s,` +
+        ` app creator ${usage.creator.toFixed(1)} s, control plane ${usage.plane.toFixed(1)} s;` +
+        ` reconciles so far ${m['wasi_operator_reconcile_total{result="success"}']} ok,` +
+        ` ${m['wasi_operator_reconcile_total{result="requeue"}']} requeued, ${m['wasi_operator_reconcile_errors_total']} failed`,
+    );
+    return millis;
+  } finally {
+    await op.stop();
+  }
+}
+
+const cluster = await startBenchCluster();
+try {
+  const pooled = await pooledKubeConfig(cluster.kubeconfigPath);
+  const plainNamespace = await cluster.createNamespace('bench-plain');
+  const operatorNamespace = await cluster.createNamespace('bench-operator');
+  const { stockMillis, pooledMillis } = await plainClient(cluster, pooled, plainNamespace);
+  progress(`deleting the reference's Pods and WasiApps`);
+  await emptyNamespace(pooled, plainNamespace);
+  const operatorMillis = await operator(cluster, pooled, operatorNamespace, join(cluster.stateDir, 'operator.log'));
+
+  const r = operatorMillis / pooledMillis;
+  const met = r <= GOAL;
+  printFigure(
+    `operator ${APPS} WasiApps → ${APPS} Pods: ${seconds(operatorMillis)}; plain client ${APPS} Pods at concurrency ${CONCURRENCY}:` +
+      ` ${seconds(pooledMillis)} → ratio ${ratio(r)}; goal ≤ ${GOAL}: ${met ? 'met' : 'missed'}` +
+      ` (Dapr off; operator --concurrency=${CONCURRENCY} as a child process; both with pooled connections —` +
+      ` stock client-node, a TLS connection per request: ${seconds(stockMillis)}; ${loadNote(availableParallelism())})`,
+  );
+  reportRow({
+    figure: `${APPS} WasiApps → ${APPS} Pods`,
+    value: seconds(operatorMillis),
+    reference: `${seconds(pooledMillis)} (plain client, concurrency ${CONCURRENCY})`,
+    ratio: ratio(r),
+    goal: `≤ ${GOAL}`,
+    met,
+  });
+} finally {
+  await cluster.stop();
+}
