@@ -55,8 +55,11 @@ test('runs, serves /readyz and /metrics, reconciles, and exits 0 on SIGTERM', as
     return pods.length === 1 && pods;
   });
   expect(pod!.spec!.containers[0]!.image).toBe('wasi-operator:cli-test');
-  const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-  expect(metrics).toMatch(/wasi_operator_reconcile_total\{result="success"\} [1-9]/);
+  // The Pod exists before the reconcile that created it has returned and been counted.
+  const metrics = await eventually('a counted reconcile', async () => {
+    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    return /wasi_operator_reconcile_total\{result="success"\} [1-9]/.test(text) && text;
+  });
   expect(metrics).toContain('wasi_operator_leader 1');
 
   const exit = await proc.stop(20_000);
