@@ -1,62 +1,68 @@
-// `wasi-operator demo` (what `npm start` runs): the seed's scenario end to end
-// on this machine. A real redis-server and a real daprd (standalone mode) are
-// started on free ports, `wasi-host` runs the AssemblyScript guest
-// dapr-state-test.wasm against the sidecar, and the demo then reads the state
-// back from Redis itself, so what it prints is what really happened.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { startDaprd } from '../local/runtime/daprd.js';
-import { redisHashGet, startRedis } from '../local/runtime/redis-server.js';
+// `wasi-operator demo` (what `npm start` runs): by default the product end to
+// end on a private local cluster (demo/cluster-demo.ts); `--local` runs the
+// seed's scenario without Kubernetes (demo/local-demo.ts).
+import { parseArgs } from 'node:util';
+import { clusterDemo } from './demo/cluster-demo.js';
+import { localDemo } from './demo/local-demo.js';
 
-const APP_ID = 'dapr-state-test';
-const SUCCESS_OUTPUT = 'Test successfully!';
-const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
+const DEFAULT_TIMEOUT_SECONDS = 180;
 
-function say(line: string): void {
-  process.stdout.write(`[demo] ${line}\n`);
+const USAGE = `usage: wasi-operator demo [--timeout SECONDS] [--keep] | --local
+
+Starts a redis-server, a private local cluster (etcd, kube-apiserver,
+kube-controller-manager, kube-scheduler and the node agent, in a fresh temp
+dir), and the operator in this process; creates the seed WasiApp of
+examples/wasiapp-seed.yaml with its module in a ConfigMap, follows it until it
+Succeeded or Failed, prints its result, \`kubectl get wasiapps\` and the state
+the guest saved in Redis, then tears everything down. Exit 0 only when the
+guest passed and its state is in Redis. Ctrl-C tears everything down too.
+
+options:
+  --timeout SECONDS   how long the WasiApp may take (default ${DEFAULT_TIMEOUT_SECONDS}; also 90s, 3m)
+  --keep              leave the cluster running afterwards and print how to stop it
+                      (the operator and Redis end with the demo)
+  --local             the seed scenario without Kubernetes: redis-server + daprd + wasi-host
+`;
+
+/** "180", "180s", "3m" → milliseconds; undefined when it is none of those. */
+export function parseTimeout(text: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)(s|m)?$/.exec(text.trim());
+  if (!match) return undefined;
+  const ms = Number(match[1]) * (match[2] === 'm' ? 60_000 : 1000);
+  return ms > 0 ? ms : undefined;
 }
 
-function runHost(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(repoRoot, 'bin', 'wasi-host.mjs'), ...args], { stdio: 'inherit', env });
-    child.on('error', reject);
-    child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
-  });
-}
-
-export async function demoCommand(): Promise<number> {
-  const workDir = mkdtempSync(join(tmpdir(), 'wasi-operator-demo-'));
-  const stops: Array<() => Promise<void>> = [];
+export async function demoCommand(args: string[]): Promise<number> {
+  let values;
   try {
-    const redis = await startRedis();
-    stops.push(redis.stop);
-    say(`redis-server listening on ${redis.address}`);
-    const daprd = await startDaprd({ appId: APP_ID, redisAddress: redis.address });
-    stops.push(daprd.stop);
-    say(`daprd (app-id ${APP_ID}) ready at ${daprd.origin} with state store "statestore" on Redis`);
-
-    const module = join(repoRoot, 'guest', 'build', `${APP_ID}.wasm`);
-    const resultFile = join(workDir, 'result.json');
-    say(`wasi-host run ${module}`);
-    const exitCode = await runHost(
-      ['run', module, '--success-output', SUCCESS_OUTPUT, '--result-file', resultFile, '--', 'statestore'],
-      { ...process.env, ...daprd.env },
-    );
-
-    const result = JSON.parse(readFileSync(resultFile, 'utf8')) as Record<string, unknown>;
-    say(`host result: passed=${result.passed} exitCode=${result.exitCode} reason=${result.reason ?? '-'} compile=${result.compileMillis}ms instantiate=${result.instantiateMillis}ms run=${result.runMillis}ms`);
-    const weapon = await redisHashGet(redis.port, `${APP_ID}||weapon`, 'data');
-    const planets = await redisHashGet(redis.port, `${APP_ID}||planets`, 'data');
-    say(`redis HGET "${APP_ID}||weapon" data → ${weapon ?? '(missing)'}`);
-    say(`redis HGET "${APP_ID}||planets" data → ${planets ?? '(missing)'}`);
-    const passed = exitCode === 0 && result.passed === true && weapon !== undefined;
-    say(passed ? 'PASSED: the guest saved and read Dapr state backed by Redis' : 'FAILED: see the output above');
-    return passed ? 0 : 1;
-  } finally {
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
-    rmSync(workDir, { recursive: true, force: true });
+    ({ values } = parseArgs({
+      args,
+      options: {
+        local: { type: 'boolean', default: false },
+        keep: { type: 'boolean', default: false },
+        timeout: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (err) {
+    process.stderr.write(`wasi-operator demo: ${(err as Error).message}\n${USAGE}`);
+    return 2;
   }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const timeoutMs = values.timeout === undefined ? DEFAULT_TIMEOUT_SECONDS * 1000 : parseTimeout(values.timeout);
+  if (timeoutMs === undefined) {
+    process.stderr.write(`wasi-operator demo: --timeout wants seconds (e.g. 180, 90s, 3m), not "${values.timeout}"\n`);
+    return 2;
+  }
+  if (values.local) {
+    if (values.keep || values.timeout !== undefined) {
+      process.stderr.write('wasi-operator demo: --keep and --timeout apply to the cluster demo, not to --local\n');
+      return 2;
+    }
+    return localDemo();
+  }
+  return clusterDemo({ timeoutMs, keep: values.keep });
 }
