@@ -5,7 +5,9 @@
 const USAGE = `usage: wasi-operator <command>
 
 commands:
-  demo                       run the seed scenario end to end and print its result
+  demo [--local] [--keep] [--timeout S]
+                             run the seed as a WasiApp on a private local cluster and print its result
+                             (--local: without Kubernetes: redis-server + daprd + wasi-host)
   controller [flags]         run the WasiApp controller (see --help)
   cluster up|down|status     a local control plane of real Kubernetes (see cluster --help)
   node-agent [flags]         a minimal kubelet that runs wasi-host Pods as local processes

@@ -116,7 +116,11 @@ export class PodRun {
 
     try {
       if (wantsDaprSidecar(this.pod)) this.sidecar = await startDaprSidecar(this.deps.kc, this.pod, this.podDir, this.deps.daprdPath!);
-      if (this.stopping) return;
+      if (this.stopping) {
+        // stop() ran while daprd was starting, before this.sidecar was set: stop it here.
+        await this.sidecar?.stop();
+        return;
+      }
       const runs = await Promise.all(spec.containers.map((c) => this.runContainer(c, volumes, this.sidecar?.env ?? {})));
       await this.writeStatus(runningStatus(this.pod, startedAt, Object.fromEntries(runs.map((r) => [r.name, r.pid])), initOutcomes));
       const outcomes = await Promise.all(runs.map((r) => r.outcome));
