@@ -8,7 +8,7 @@ import { ApiextensionsV1Api, type V1CustomResourceDefinition } from '@kubernetes
 import { load } from 'js-yaml';
 import type { RunningOperator } from '../../operator/src/controller/operator.js';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
-import { clientsFor, createApp, eventually, getApp, podsOf, runOperator } from './controller-support.js';
+import { clientsFor, createApp, createUserComponent, eventually, getApp, podsOf, runOperator } from './controller-support.js';
 
 const CRD_NAME = 'components.dapr.io';
 
@@ -53,18 +53,7 @@ test('the Components informer restarts after its CRD was deleted and re-created'
   await eventually(
     'a Component to be accepted',
     async () => {
-      await c.custom.createNamespacedCustomObject({
-        group: 'dapr.io',
-        version: 'v1alpha1',
-        plural: 'components',
-        namespace,
-        body: {
-          apiVersion: 'dapr.io/v1alpha1',
-          kind: 'Component',
-          metadata: { name: 'later', namespace },
-          spec: { type: 'state.redis', version: 'v1', metadata: [{ name: 'redisHost', value: 'later:6379' }] },
-        },
-      });
+      await createUserComponent(c, namespace, 'later', 'later:6379');
       return true;
     },
     30_000,

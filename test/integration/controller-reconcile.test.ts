@@ -17,6 +17,7 @@ import {
   setHostState,
   terminatedWith,
   type Clients,
+  createUserComponent,
 } from './controller-support.js';
 
 let cluster: TestCluster;
@@ -228,18 +229,7 @@ test('existingComponent: waits with StateStoreReady=False until the Component ex
   expect(waiting.conditions?.find((x) => x.type === 'StateStoreReady')?.message).toContain('team-redis');
   expect(await podsOf(c, namespace, 'shared')).toHaveLength(0);
 
-  await c.custom.createNamespacedCustomObject({
-    group: 'dapr.io',
-    version: 'v1alpha1',
-    plural: 'components',
-    namespace,
-    body: {
-      apiVersion: 'dapr.io/v1alpha1',
-      kind: 'Component',
-      metadata: { name: 'team-redis', namespace },
-      spec: { type: 'state.redis', version: 'v1', metadata: [{ name: 'redisHost', value: 'team-redis:6379' }] },
-    },
-  });
+  await createUserComponent(c, namespace, 'team-redis', 'team-redis:6379');
   await eventually('the pod', async () => (await podsOf(c, namespace, 'shared')).length === 1);
   const ready = await eventually('StateStoreReady', async () => {
     const s = (await getApp(c, namespace, 'shared')).status;

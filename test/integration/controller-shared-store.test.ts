@@ -16,6 +16,7 @@ import {
   runOperator,
   type Clients,
   type ComponentItem,
+  createUserComponent,
 } from './controller-support.js';
 
 let cluster: TestCluster;
@@ -130,18 +131,7 @@ test('the controlling app renames its store: the shared Component stays for the 
 test("a Component of the store's name that the operator did not make: ComponentConflict pointing at existingComponent", async () => {
   operator = await runOperator(cluster.kc);
   const namespace = await cluster.createNamespace('users');
-  await c.custom.createNamespacedCustomObject({
-    group: 'dapr.io',
-    version: 'v1alpha1',
-    plural: 'components',
-    namespace,
-    body: {
-      apiVersion: 'dapr.io/v1alpha1',
-      kind: 'Component',
-      metadata: { name: 'statestore', namespace },
-      spec: { type: 'state.redis', version: 'v1', metadata: [{ name: 'redisHost', value: 'mine:6379' }] },
-    },
-  });
+  await createUserComponent(c, namespace, 'statestore', 'mine:6379');
   await createApp(c, namespace, 'guest');
   const conflict = await eventually('ComponentConflict', async () => {
     const store = await stateStoreCondition(namespace, 'guest');

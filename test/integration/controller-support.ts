@@ -88,6 +88,22 @@ export async function listComponents(c: Clients, namespace: string): Promise<Com
   return list.items;
 }
 
+/** A Dapr state.redis Component the user made (not the operator). */
+export async function createUserComponent(c: Clients, namespace: string, name: string, redisHost: string): Promise<void> {
+  await c.custom.createNamespacedCustomObject({
+    group: 'dapr.io',
+    version: 'v1alpha1',
+    plural: 'components',
+    namespace,
+    body: {
+      apiVersion: 'dapr.io/v1alpha1',
+      kind: 'Component',
+      metadata: { name, namespace },
+      spec: { type: 'state.redis', version: 'v1', metadata: [{ name: 'redisHost', value: redisHost }] },
+    },
+  });
+}
+
 export async function podsOf(c: Clients, namespace: string, app: string): Promise<V1Pod[]> {
   const list = await c.core.listNamespacedPod({ namespace, labelSelector: `app.kubernetes.io/instance=${app}` });
   return list.items.filter((p) => !p.metadata?.deletionTimestamp);
