@@ -13,8 +13,15 @@
 // imports @kubernetes/client-node, loads the same kubeconfig, makes one API
 // call and idles — what a client costs before it caches anything.
 //
+// RSS depends much on V8's heap sizing: by default the young generation
+// grows to 64 MB under the burst and old-space garbage waits for a major GC;
+// node --optimize-for-size keeps both small (at more operator CPU). Try such
+// flags with WASI_BENCH_OPERATOR_NODE_ARGS (the reference runs without them).
+//
 //   node test/bench/operator-memory.bench.mjs
 //   WASI_BENCH_MEMORY_APPS=1000 node test/bench/operator-memory.bench.mjs
+//   WASI_BENCH_OPERATOR_NODE_ARGS="--optimize-for-size" node test/bench/operator-memory.bench.mjs
+//   WASI_BENCH_OPERATOR_BIN=/other/build/bin/wasi-operator.mjs …   (A/B against another build)
 import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';

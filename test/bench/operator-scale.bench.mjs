@@ -26,6 +26,7 @@
 //   node test/bench/operator-scale.bench.mjs
 //   WASI_BENCH_SCALE_APPS=200 WASI_BENCH_CONCURRENCY=10 node test/bench/operator-scale.bench.mjs
 //   WASI_BENCH_OPERATOR_BIN=/other/build/bin/wasi-operator.mjs …   (A/B against another build)
+//   WASI_BENCH_OPERATOR_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" …   (Node flags for the operator)
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { CoreV1Api } from '@kubernetes/client-node';

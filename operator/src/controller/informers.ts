@@ -1,7 +1,19 @@
 // Informers that keep running. client-node's ListWatch relists by itself on
 // 410 Gone and reconnects after timeouts, but it stops for good on any other
-// error; this wrapper starts it again with exponential backoff.
-import { ADD, DELETE, ERROR, UPDATE, makeInformer, type Informer, type KubeConfig, type KubernetesObject, type ListPromise, type ObjectCache } from '@kubernetes/client-node';
+// error; this wrapper starts it again with exponential backoff. Objects are
+// trimmed (see trimMetadata) before they are cached.
+import {
+  ADD,
+  DELETE,
+  ERROR,
+  ListWatch,
+  UPDATE,
+  Watch,
+  type KubeConfig,
+  type KubernetesObject,
+  type ListPromise,
+  type ObjectCache,
+} from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 
 export interface InformerHandlers<T> {
@@ -24,10 +36,61 @@ export interface ResilientInformerOptions<T extends KubernetesObject> {
   maxBackoffMs?: number;
   /** An error for which the informer counts as synced but empty (e.g. a CRD that is not installed). */
   isAbsent?: (err: unknown) => boolean;
+  /** Trims each listed or watched object in place before it is cached; default `trimMetadata`. */
+  trim?: (obj: T) => void;
+  /** The value `byIndex` finds an object by (e.g. its owner), or undefined to leave it out. */
+  indexBy?: (obj: T) => string | undefined;
+}
+
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/**
+ * Drops what the controller never reads and what is often the biggest part of
+ * an object's metadata: managedFields (controller-runtime's
+ * TransformStripManagedFields) and the copy of the whole manifest that
+ * `kubectl apply` keeps in an annotation. managedFields is assigned, not
+ * deleted: `delete` would turn every cached metadata object into a slower,
+ * bigger dictionary-mode object.
+ */
+export function trimMetadata(obj: KubernetesObject): void {
+  const metadata = obj.metadata;
+  if (!metadata) return;
+  if (metadata.managedFields !== undefined) metadata.managedFields = undefined;
+  const annotations = metadata.annotations;
+  if (annotations?.[LAST_APPLIED] !== undefined) {
+    metadata.annotations = Object.fromEntries(Object.entries(annotations).filter(([key]) => key !== LAST_APPLIED));
+  }
+}
+
+/** A Watch that trims each object before the informer caches it. */
+class TrimmingWatch<T extends KubernetesObject> extends Watch {
+  constructor(
+    kubeConfig: KubeConfig,
+    private readonly trim: (obj: T) => void,
+  ) {
+    super(kubeConfig);
+  }
+
+  override watch(
+    path: string,
+    queryParams: Record<string, string | number | boolean | undefined>,
+    callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
+    done: (err: unknown) => void,
+  ): Promise<AbortController> {
+    return super.watch(
+      path,
+      queryParams,
+      (phase, apiObj, watchObj) => {
+        if ((phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED') && apiObj) this.trim(apiObj as T);
+        callback(phase, apiObj, watchObj);
+      },
+      done,
+    );
+  }
 }
 
 export class ResilientInformer<T extends KubernetesObject> implements ObjectCache<T> {
-  private readonly informer: Informer<T> & ObjectCache<T>;
+  private readonly informer: ListWatch<T>;
   private readonly minBackoffMs: number;
   private readonly maxBackoffMs: number;
   private backoffMs: number;
@@ -37,12 +100,28 @@ export class ResilientInformer<T extends KubernetesObject> implements ObjectCach
   private hasSynced = false;
   private absent = false;
   private syncedWaiters: Array<() => void> = [];
+  /** indexBy value → "namespace/name" → object; what a reconcile would otherwise find by scanning the whole cache. */
+  private readonly index = new Map<string, Map<string, T>>();
+  private readonly indexedAs = new Map<string, string>();
 
   constructor(private readonly options: ResilientInformerOptions<T>) {
     this.minBackoffMs = options.minBackoffMs ?? 1000;
     this.maxBackoffMs = options.maxBackoffMs ?? 30_000;
     this.backoffMs = this.minBackoffMs;
-    this.informer = makeInformer(options.kubeConfig, options.path, options.list, options.labelSelector);
+    const trim = options.trim ?? trimMetadata;
+    const list: ListPromise<T> = async () => {
+      const listed = await options.list();
+      for (const item of listed.items) trim(item);
+      return listed;
+    };
+    this.informer = new ListWatch(options.path, new TrimmingWatch(options.kubeConfig, trim), list, false, options.labelSelector);
+    if (options.indexBy) {
+      // Registered before the handlers, so whatever they enqueue finds the index current.
+      const indexBy = options.indexBy;
+      this.informer.on(ADD, (obj) => this.reindex(obj, indexBy(obj)));
+      this.informer.on(UPDATE, (obj) => this.reindex(obj, indexBy(obj)));
+      this.informer.on(DELETE, (obj) => this.reindex(obj, undefined));
+    }
     const { handlers } = options;
     if (handlers.onAdd) this.informer.on(ADD, handlers.onAdd);
     if (handlers.onUpdate) this.informer.on(UPDATE, handlers.onUpdate);
@@ -72,6 +151,29 @@ export class ResilientInformer<T extends KubernetesObject> implements ObjectCach
 
   get(name: string, namespace?: string): T | undefined {
     return this.informer.get(name, namespace);
+  }
+
+  /** The cached objects whose `indexBy` value is `value`. */
+  byIndex(value: string): T[] {
+    return [...(this.index.get(value)?.values() ?? [])];
+  }
+
+  private reindex(obj: T, value: string | undefined): void {
+    const key = `${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
+    const previous = this.indexedAs.get(key);
+    if (previous !== undefined && previous !== value) {
+      const bucket = this.index.get(previous);
+      bucket?.delete(key);
+      if (bucket?.size === 0) this.index.delete(previous);
+    }
+    if (value === undefined) {
+      this.indexedAs.delete(key);
+      return;
+    }
+    this.indexedAs.set(key, value);
+    let bucket = this.index.get(value);
+    if (!bucket) this.index.set(value, (bucket = new Map()));
+    bucket.set(key, obj);
   }
 
   list(namespace?: string): ReadonlyArray<T> {

@@ -14,6 +14,7 @@ import {
 import { API_GROUP, API_VERSION, DAPR_COMPONENT_GROUP, DAPR_COMPONENT_PLURAL, DAPR_COMPONENT_VERSION, FIELD_MANAGER, WASIAPP_PLURAL } from '../api/names.js';
 import type { WasiApp } from '../api/wasiapp.js';
 import { WasiOperatorError } from '../util/errors.js';
+import { reuseConnections } from './connections.js';
 
 export interface KubeClients {
   kubeConfig: KubeConfig;
@@ -24,6 +25,7 @@ export interface KubeClients {
 }
 
 export function makeKubeClients(kubeConfig: KubeConfig): KubeClients {
+  reuseConnections(kubeConfig);
   return {
     kubeConfig,
     core: kubeConfig.makeApiClient(CoreV1Api),

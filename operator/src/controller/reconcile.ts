@@ -31,7 +31,7 @@ import {
   type EventRecorder,
 } from './events.js';
 import { deepEqual, mergePatch } from './json-diff.js';
-import { parseKey } from './keys.js';
+import { keyOf, parseKey } from './keys.js';
 import { applyObject, deleteComponent, deletePod, patchAppStatus, type KubeClients } from './kube.js';
 import { computeStatus, isFinishedGeneration, type StateStoreState } from './status.js';
 import type { ReconcileResult } from './workers.js';
@@ -41,7 +41,8 @@ export type ComponentObject = KubernetesObject & Partial<Pick<DaprComponent, 'sp
 
 export interface ReconcilerCaches {
   apps: ObjectCache<WasiApp>;
-  pods: ObjectCache<V1Pod>;
+  /** `byIndex(appKey, namespace)`: the Pods whose controller owner reference names that app. */
+  pods: ObjectCache<V1Pod> & { byIndex(appKey: string, namespace: string | undefined): ReadonlyArray<V1Pod> };
   components: ObjectCache<ComponentObject>;
 }
 
@@ -237,7 +238,7 @@ export class Reconciler {
 
   private ownedPods(app: WasiApp): V1Pod[] {
     return this.deps.caches.pods
-      .list(app.metadata.namespace)
+      .byIndex(keyOf(app), app.metadata.namespace)
       .filter((pod) => isControlledBy(pod, app));
   }
 

@@ -16,13 +16,22 @@ import {
   WASIAPP_PLURAL,
 } from '../api/names.js';
 import type { WasiApp } from '../api/wasiapp.js';
-import { ResilientInformer, watchPath } from './informers.js';
+import { ResilientInformer, trimMetadata, watchPath } from './informers.js';
 import { keyOf, ownerKeyOf } from './keys.js';
 import { isNotFound, type KubeClients } from './kube.js';
 import { compareByAge, wantsOperatorComponent } from '../resources/component.js';
 import { LABEL_GENERATION, LABEL_MANAGED_BY, MANAGED_BY_LABEL_VALUE } from '../resources/labels.js';
 import { componentNameFor, storeNameFor } from '../resources/names.js';
 import type { ComponentObject } from './reconcile.js';
+
+/**
+ * Cached Pods keep what reconcile and computeStatus read, metadata and
+ * status; the spec, most of a Pod, is dropped (a cached Pod has none).
+ */
+function trimPod(pod: V1Pod): void {
+  trimMetadata(pod);
+  pod.spec = undefined;
+}
 
 /** One informer per watched namespace (or one for all), read as a single cache. */
 export class InformerGroup<T extends KubernetesObject> implements ObjectCache<T> {
@@ -42,6 +51,11 @@ export class InformerGroup<T extends KubernetesObject> implements ObjectCache<T>
 
   private informerFor(namespace: string | undefined): ResilientInformer<T> | undefined {
     return this.informers.get('') ?? this.informers.get(namespace ?? '');
+  }
+
+  /** The cached objects in `namespace` whose informer's `indexBy` value is `value`. */
+  byIndex(value: string, namespace: string | undefined): T[] {
+    return this.informerFor(namespace)?.byIndex(value) ?? [];
   }
 
   get(name: string, namespace?: string): T | undefined {
@@ -169,6 +183,9 @@ export function createWatches(options: WatchOptions): Watches {
             : clients.core.listPodForAllNamespaces({ labelSelector: podSelector }),
         log,
         handlers: { onAdd: enqueueOwner, onUpdate: enqueueOwner, onDelete: enqueueOwner },
+        trim: trimPod,
+        // A reconcile finds its app's Pods by owner instead of scanning every Pod of the namespace.
+        indexBy: ownerKeyOf,
       }),
   );
   const components = group<ComponentObject>(
