@@ -312,9 +312,14 @@ export function parseMetrics(text) {
  * its JSON logs in `logFile`, leader election off, metrics and probes on
  * free loopback ports.
  */
+/** Node flags the image gives the operator (keep in step with the Dockerfile's ENTRYPOINT). */
+export const OPERATOR_NODE_FLAGS = '--optimize-for-size --max-semi-space-size=1';
+
 export async function startOperatorProcess({ kubeconfigPath, namespace, concurrency, logFile, logLevel = 'info' }) {
-  // e.g. WASI_BENCH_OPERATOR_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the operator.
-  const nodeArgs = (process.env.WASI_BENCH_OPERATOR_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  // The operator runs as the image runs it (Dockerfile ENTRYPOINT): V8 sized for
+  // a long-lived, mostly idle controller. Override to compare or profile, e.g.
+  // WASI_BENCH_OPERATOR_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const nodeArgs = (process.env.WASI_BENCH_OPERATOR_NODE_ARGS ?? OPERATOR_NODE_FLAGS).split(' ').filter(Boolean);
   const { freePorts } = await distImport('local/cluster/free-port.js');
   const [metricsPort, probePort] = await freePorts(2);
   const log = createWriteStream(logFile);
