@@ -1,15 +1,8 @@
 import { GuestMemory } from '../../operator/src/host/guest-memory.js';
+import { abiCodeOf } from '../helpers/abi-code.js';
 
 const PAGE = 65536;
 
-function abiCodeOf(action: () => unknown): number | undefined {
-  try {
-    action();
-  } catch (err) {
-    return (err as { abiCode?: number }).abiCode;
-  }
-  return undefined;
-}
 
 describe('guest memory bounds checks', () => {
   const memory = new WebAssembly.Memory({ initial: 1, maximum: 4 });

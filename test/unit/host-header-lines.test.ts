@@ -1,13 +1,6 @@
 import { formatHeaderLines, parseHeaderLines } from '../../operator/src/host/header-lines.js';
+import { abiCodeOf } from '../helpers/abi-code.js';
 
-function abiCodeOf(action: () => unknown): number | undefined {
-  try {
-    action();
-  } catch (err) {
-    return (err as { abiCode?: number }).abiCode;
-  }
-  return undefined;
-}
 
 describe('header lines', () => {
   test('parses name:value lines, trimming spaces and skipping blank lines', () => {

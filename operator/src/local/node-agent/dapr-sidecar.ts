@@ -10,6 +10,7 @@ import yaml from 'js-yaml';
 import { WasiOperatorError } from '../../util/errors.js';
 import { freePorts } from '../cluster/free-port.js';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isDaprOutboundReady, standaloneDaprdArgs } from '../runtime/daprd-standalone.js';
 import { startLocalProcess } from './local-process.js';
 
 const SIDECAR_READY_TIMEOUT_MS = 60_000;
@@ -76,11 +77,6 @@ async function writeResources(kc: KubeConfig, pod: V1Pod, appId: string, dir: st
   return scoped.map((c) => c.metadata?.name ?? '');
 }
 
-async function outboundHealthy(httpPort: number): Promise<boolean> {
-  const response = await fetch(`http://127.0.0.1:${httpPort}/v1.0/healthz/outbound`, { signal: AbortSignal.timeout(1000) });
-  return response.status === 204;
-}
-
 export async function startDaprSidecar(kc: KubeConfig, pod: V1Pod, podDir: string, daprdPath: string): Promise<DaprSidecar> {
   const appId = daprAppId(pod);
   const resourcesDir = join(podDir, 'dapr-resources');
@@ -89,20 +85,16 @@ export async function startDaprSidecar(kc: KubeConfig, pod: V1Pod, podDir: strin
   const logPath = join(podDir, 'daprd.log');
   const daprd = startLocalProcess(
     daprdPath,
-    [
-      '--app-id', appId,
-      '--resources-path', resourcesDir,
-      '--dapr-http-port', String(httpPort),
-      '--dapr-grpc-port', String(grpcPort),
-      '--dapr-internal-grpc-port', String(internalGrpcPort),
-      '--metrics-port', String(metricsPort),
-      '--dapr-listen-addresses', '127.0.0.1',
-      '--log-level', pod.metadata?.annotations?.['dapr.io/log-level'] ?? 'info',
-    ],
+    standaloneDaprdArgs({
+      appId,
+      resourcesDir,
+      ports: { http: httpPort!, grpc: grpcPort!, internalGrpc: internalGrpcPort!, metrics: metricsPort! },
+      logLevel: pod.metadata?.annotations?.['dapr.io/log-level'] ?? 'info',
+    }),
     { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: podDir }, cwd: podDir, logPath },
   );
   const deadline = Date.now() + SIDECAR_READY_TIMEOUT_MS;
-  while (!(await outboundHealthy(httpPort!).catch(() => false))) {
+  while (!(await isDaprOutboundReady(`http://127.0.0.1:${httpPort}`).catch(() => false))) {
     if (daprd.hasExited() || Date.now() >= deadline) {
       await daprd.stop(0);
       const what = daprd.hasExited() ? 'exited during start' : `was not ready after ${SIDECAR_READY_TIMEOUT_MS / 1000}s`;

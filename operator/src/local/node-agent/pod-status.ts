@@ -45,15 +45,20 @@ function terminated(pod: V1Pod, outcome: ContainerOutcome): V1ContainerStatus {
   };
 }
 
+/** Pods run as local processes: the node's and every Pod's address is loopback. */
+const LOCAL_ADDRESSES: Pick<V1PodStatus, 'hostIP' | 'hostIPs' | 'podIP' | 'podIPs'> = {
+  hostIP: '127.0.0.1',
+  hostIPs: [{ ip: '127.0.0.1' }],
+  podIP: '127.0.0.1',
+  podIPs: [{ ip: '127.0.0.1' }],
+};
+
 /** All containers started (their pids known): phase Running, Ready. */
 export function runningStatus(pod: V1Pod, startedAt: Date, pids: Record<string, number>, initOutcomes: ContainerOutcome[]): V1PodStatus {
   const now = new Date();
   return {
     phase: 'Running',
-    hostIP: '127.0.0.1',
-    hostIPs: [{ ip: '127.0.0.1' }],
-    podIP: '127.0.0.1',
-    podIPs: [{ ip: '127.0.0.1' }],
+    ...LOCAL_ADDRESSES,
     startTime: startedAt,
     conditions: [
       condition('PodReadyToStartContainers', 'True', startedAt),
@@ -86,10 +91,7 @@ export function finishedStatus(pod: V1Pod, startedAt: Date, initOutcomes: Contai
   const succeeded = !initFailed && outcomes.length > 0 && outcomes.every((o) => o.exitCode === 0);
   return {
     phase: succeeded ? 'Succeeded' : 'Failed',
-    hostIP: '127.0.0.1',
-    hostIPs: [{ ip: '127.0.0.1' }],
-    podIP: '127.0.0.1',
-    podIPs: [{ ip: '127.0.0.1' }],
+    ...LOCAL_ADDRESSES,
     startTime: startedAt,
     conditions: [
       condition('PodReadyToStartContainers', 'False', now),

@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import { freePorts } from '../cluster/free-port.js';
 import { ensureTool } from '../tools/go-build.js';
 import { DAPRD } from '../tools/pins.js';
+import { isDaprOutboundReady, standaloneDaprdArgs } from './daprd-standalone.js';
 import { startProcess, waitFor, type ManagedProcess } from './processes.js';
 
 export interface StateStore {
@@ -77,9 +78,7 @@ ${lines.join('\n')}
 }
 
 async function outboundReady(origin: string): Promise<true | undefined> {
-  const response = await fetch(`${origin}/v1.0/healthz/outbound`, { signal: AbortSignal.timeout(2000) });
-  await response.body?.cancel();
-  return response.status === 204 ? true : undefined;
+  return (await isDaprOutboundReady(origin)) ? true : undefined;
 }
 
 export async function startDaprd(options: StartDaprdOptions): Promise<LocalDaprd> {
@@ -88,18 +87,9 @@ export async function startDaprd(options: StartDaprdOptions): Promise<LocalDaprd
   const resourcesDir = mkdtempSync(join(tmpdir(), 'wasi-operator-daprd-'));
   for (const store of stores) writeFileSync(join(resourcesDir, `${store.name}.yaml`), stateStoreComponent(store));
 
-  const [httpPort, grpcPort, metricsPort] = (await freePorts(3)) as [number, number, number];
-  const args = [
-    '--app-id', options.appId,
-    '--resources-path', resourcesDir,
-    '--dapr-http-port', String(httpPort),
-    '--dapr-grpc-port', String(grpcPort),
-    '--metrics-port', String(metricsPort),
-    '--dapr-listen-addresses', '127.0.0.1',
-    '--metrics-listen-address', '127.0.0.1',
-    '--log-level', 'info',
-    ...(options.extraArgs ?? []),
-  ];
+  const [httpPort, grpcPort, metricsPort, internalGrpcPort] = (await freePorts(4)) as [number, number, number, number];
+  const ports = { http: httpPort, grpc: grpcPort, internalGrpc: internalGrpcPort, metrics: metricsPort };
+  const args = [...standaloneDaprdArgs({ appId: options.appId, resourcesDir, ports }), ...(options.extraArgs ?? [])];
   const proc = startProcess(`daprd ${options.appId}`, daprd!, args, { cwd: resourcesDir });
   const origin = `http://127.0.0.1:${httpPort}`;
   const stop = async () => {
