@@ -60,8 +60,10 @@ test('the Components informer restarts after its CRD was deleted and re-created'
   );
   // The informer's backoff is at most 30 s; the Component's add event wakes the app.
   await eventually('pod of waits', async () => (await podsOf(c, namespace, 'waits')).length === 1, 60_000);
-  expect((await getApp(c, namespace, 'waits')).status?.conditions?.find((x) => x.type === 'StateStoreReady')).toMatchObject({
-    status: 'True',
-    reason: 'ExistingComponentFound',
+  // The status is written after the Pod is applied: wait until it no longer says ComponentNotFound.
+  const store = await eventually('StateStoreReady after the Component appeared', async () => {
+    const condition = (await getApp(c, namespace, 'waits')).status?.conditions?.find((x) => x.type === 'StateStoreReady');
+    return condition?.reason !== 'ComponentNotFound' && condition;
   });
+  expect(store).toMatchObject({ status: 'True', reason: 'ExistingComponentFound' });
 }, 180_000);

@@ -65,8 +65,10 @@ test('two apps with the default store share one Component, handed on when the fi
   expect(shared.metadata.name).toBe('statestore');
   expect(shared.scopes).toEqual(['alpha', 'beta-id']);
   expect(shared.metadata.ownerReferences).toEqual([ownerOf(alpha, true), ownerOf(beta, false)]);
+  // The status is written after the Pod is applied: wait for it, then check it.
   for (const app of ['alpha', 'beta']) {
-    expect(await stateStoreCondition(namespace, app)).toMatchObject({ status: 'True', reason: 'ComponentApplied' });
+    const store = await eventually(`StateStoreReady of ${app}`, async () => await stateStoreCondition(namespace, app));
+    expect(store).toMatchObject({ status: 'True', reason: 'ComponentApplied' });
   }
 
   await deleteApp(c, namespace, 'alpha');
