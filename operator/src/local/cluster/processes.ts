@@ -32,12 +32,17 @@ export function spawnDetached(binary: string, args: string[], logPath: string): 
   }
 }
 
+/** `flags` bit of /proc/PID/stat (include/linux/sched.h). */
+const PF_KTHREAD = 0x00200000;
+
 function commandLine(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Field 3, after the parenthesised name; a zombie has exited already.
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    if (state === 'Z' || state === 'X') return undefined;
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
+    // A kernel thread (a reused pid) also has an empty cmdline; it is not ours.
+    if ((Number(fields[6]) & PF_KTHREAD) !== 0) return undefined;
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((arg) => arg !== '');
   } catch {
     return undefined;
@@ -47,7 +52,11 @@ function commandLine(pid: number): string[] | undefined {
 /** True while `pid` runs and is still the binary we started (not a reused pid). */
 export function isRunning(pid: number, binary: string): boolean {
   const argv = commandLine(pid);
-  return argv !== undefined && (argv[0] === binary || basename(argv[0] ?? '') === basename(binary));
+  if (argv === undefined) return false;
+  // A process that is tearing itself down has released its memory, so its
+  // cmdline reads empty before it turns into a zombie: it still runs.
+  if (argv.length === 0) return true;
+  return argv[0] === binary || basename(argv[0] ?? '') === basename(binary);
 }
 
 export interface ProcessRef {
