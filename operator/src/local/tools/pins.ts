@@ -27,6 +27,7 @@ const KUBERNETES_VERSION = '1.37.2';
 const ETCD_VERSION = '3.6.16';
 // 1.18.3 replaces pulsar-client-go with a fork the Go module proxy does not serve.
 const DAPR_VERSION = '1.18.2';
+const HELM_VERSION = '4.3.1';
 
 export const DAPRD: GoToolPin = {
   name: 'daprd',
@@ -64,7 +65,17 @@ export const KUBERNETES: GoToolPin = {
   firstBuildEstimate: 'about 10 minutes',
 };
 
-export const GO_TOOLS: readonly GoToolPin[] = [DAPRD, ETCD, KUBERNETES];
+// helm's go.mod has no replace lines; its Makefile sets the version the same way.
+export const HELM: GoToolPin = {
+  name: 'helm',
+  module: 'helm.sh/helm/v4',
+  version: `v${HELM_VERSION}`,
+  packages: ['cmd/helm'],
+  ldflags: [`-X helm.sh/helm/v4/internal/version.version=v${HELM_VERSION}`, '-X helm.sh/helm/v4/internal/version.gitTreeState=clean'],
+  firstBuildEstimate: 'about 2-3 minutes',
+};
+
+export const GO_TOOLS: readonly GoToolPin[] = [DAPRD, ETCD, KUBERNETES, HELM];
 
 export function binaryNames(pin: GoToolPin): string[] {
   return pin.packages.map((pkg) => (pkg === '.' ? pin.name : pkg.split('/').pop() ?? pin.name));
