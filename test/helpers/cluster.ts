@@ -27,7 +27,9 @@
 // process instead: a Ready Node `wasi-node`, and Pods whose container runs
 // `wasi-host` run as local processes (bin/wasi-host.mjs, so from dist/) and
 // end Succeeded/Failed with the host's JSON result as termination message;
-// `daprdPath` adds a local daprd for Pods annotated dapr.io/enabled.
+// the operator's own Pod (`helm install charts/wasi-operator`) runs
+// bin/wasi-operator.mjs as the image's entrypoint would, kept running and
+// probed; `daprdPath` adds a local daprd for Pods annotated dapr.io/enabled.
 //
 // WASI_OPERATOR_TEST_STATE_DIR=DIR makes every test file share the cluster
 // in DIR (started there if needed, e.g. by `wasi-operator cluster up

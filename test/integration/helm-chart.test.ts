@@ -4,9 +4,10 @@
 // Deployment's own args and the chart's ServiceAccount token, does its whole
 // job with the chart's RBAC (leader election included) and nothing more.
 //
-// No container runtime runs here and the node agent only runs wasi-host Pods,
-// so the operator's own Pod stays Pending; the operator runs as a local
-// process instead, exactly as the image's ENTRYPOINT would start it.
+// This file starts no node agent, so the operator's own Pod stays Pending;
+// the operator runs as a local process instead, exactly as the image's
+// ENTRYPOINT would start it, with a token the test controls. (The operator
+// run in its Pod by the node agent: helm-smoke.test.ts.)
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -17,7 +17,8 @@ options:
   --crds DIR        CRD manifests to install on up (default: the repo's crds/)
   --no-crds         install no CRDs
   --node-agent      also run the node agent: a Ready Node \`wasi-node\` whose wasi-host Pods
-                    run as local processes (with a local daprd for Dapr-annotated Pods)
+                    and operator Pods (helm install charts/wasi-operator) run as local
+                    processes (with a local daprd for Dapr-annotated Pods)
   --json            status as JSON
 `;
 

@@ -14,7 +14,8 @@ import { DAPRD } from '../local/tools/pins.js';
 const USAGE = `usage: wasi-operator node-agent [options]
 
 Registers a Ready Node and runs the Pods bound to it whose container runs
-wasi-host as local processes, with a local daprd for Pods annotated
+wasi-host, or the wasi-operator image's \`controller\` (the Helm chart's
+Deployment), as local processes, with a local daprd for Pods annotated
 dapr.io/enabled (a minimal kubelet for the local cluster). Stops on SIGTERM/SIGINT.
 
 options:

@@ -10,7 +10,7 @@ commands:
                              (--local: without Kubernetes: redis-server + daprd + wasi-host)
   controller [flags]         run the WasiApp controller (see --help)
   cluster up|down|status     a local control plane of real Kubernetes (see cluster --help)
-  node-agent [flags]         a minimal kubelet that runs wasi-host Pods as local processes
+  node-agent [flags]         a minimal kubelet that runs wasi-host and operator Pods as local processes
   tools ensure NAME|--all    build the pinned Go tools into the cache (daprd, etcd, kubernetes)
 `;
 

@@ -23,8 +23,8 @@ import { freePorts } from './free-port.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { generatePki, pkiPaths } from './pki.js';
 import { clientTls, probe } from './probes.js';
-import { findProcessesUsing, isRunning, stopProcesses, type ProcessRef } from './processes.js';
-import { isNodeAgentArgv, nodeAgentCommandLine, nodeAgentReady } from './node-agent-process.js';
+import { findProcessesUsing, findProcessesWorkingIn, isRunning, stopProcesses, type ProcessRef } from './processes.js';
+import { isNodeAgentArgv, isPodProcessArgv, nodeAgentCommandLine, nodeAgentReady } from './node-agent-process.js';
 import { clusterPaths, COMPONENTS, defaultStateDir, NODE_AGENT, type ClusterPaths, type ComponentName, type ProcessName } from './state-dir.js';
 import { readState, STATE_VERSION, writeState, type ClusterState } from './state-file.js';
 
@@ -39,7 +39,8 @@ export interface StartClusterOptions {
   componentTimeoutMs?: number;
   /**
    * Also run the node agent (`wasi-operator node-agent`): a Ready Node
-   * `wasi-node` whose Pods with `wasi-host` containers run as local processes.
+   * `wasi-node` whose Pods with `wasi-host` containers, and the operator's
+   * own Pod (charts/wasi-operator), run as local processes.
    * Off by default: tests that play the kubelet themselves need Pods to stay Pending.
    */
   nodeAgent?: boolean;
@@ -121,7 +122,9 @@ async function isHealthy(paths: ClusterPaths, state: ClusterState | undefined): 
 }
 
 function findOurProcesses(paths: ClusterPaths): ProcessRef[] {
-  return findProcessesUsing(paths.stateDir, (argv) => (COMPONENTS as readonly string[]).includes(basename(argv[0] ?? '')) || isNodeAgentArgv(argv));
+  const byArgs = findProcessesUsing(paths.stateDir, (argv) => (COMPONENTS as readonly string[]).includes(basename(argv[0] ?? '')) || isNodeAgentArgv(argv));
+  const inPodDirs = findProcessesWorkingIn(paths.nodeAgentDir, isPodProcessArgv).filter((p) => !byArgs.some((b) => b.pid === p.pid));
+  return [...byArgs, ...inPodDirs];
 }
 
 /** Stops the recorded processes and any stray one still using the state dir: clients, then the API server, then etcd. */

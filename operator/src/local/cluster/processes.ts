@@ -3,7 +3,7 @@
 // Liveness comes from /proc: a recorded pid only counts as ours while its
 // command line still names the binary we started (pids get reused).
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readlinkSync, writeSync } from 'node:fs';
 import { basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WasiOperatorError } from '../../util/errors.js';
@@ -65,20 +65,45 @@ export interface ProcessRef {
   binary: string;
 }
 
-/**
- * Processes whose arguments mention `stateDir` and that `isOurs` recognises
- * by their argv: leftovers of a run whose state file was lost or never written.
- */
-export function findProcessesUsing(stateDir: string, isOurs: (argv: string[]) => boolean): ProcessRef[] {
+function ourProcesses(isOurs: (pid: number, argv: string[]) => boolean): ProcessRef[] {
   const found: ProcessRef[] = [];
   for (const entry of readdirSync('/proc')) {
     const pid = Number(entry);
     if (!Number.isInteger(pid) || pid === process.pid) continue;
     const argv = commandLine(pid);
-    if (!argv || !isOurs(argv)) continue;
-    if (argv.slice(1).some((arg) => arg.includes(`${stateDir}/`))) found.push({ pid, binary: argv[0] ?? '' });
+    if (argv && isOurs(pid, argv)) found.push({ pid, binary: argv[0] ?? '' });
   }
   return found;
+}
+
+/**
+ * Processes whose arguments mention `stateDir` and that `isOurs` recognises
+ * by their argv: leftovers of a run whose state file was lost or never written.
+ */
+export function findProcessesUsing(stateDir: string, isOurs: (argv: string[]) => boolean): ProcessRef[] {
+  return ourProcesses((_pid, argv) => isOurs(argv) && argv.slice(1).some((arg) => arg.includes(`${stateDir}/`)));
+}
+
+function workingDirOf(pid: number): string | undefined {
+  try {
+    return readlinkSync(`/proc/${pid}/cwd`);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Processes working in `dir` or a directory under it that `isOurs` recognises
+ * by their argv: the node agent runs each Pod's processes in the Pod's
+ * directory, and some of them (the operator) name nothing under the state dir
+ * in their arguments.
+ */
+export function findProcessesWorkingIn(dir: string, isOurs: (argv: string[]) => boolean): ProcessRef[] {
+  return ourProcesses((pid, argv) => {
+    if (!isOurs(argv)) return false;
+    const cwd = workingDirOf(pid);
+    return cwd !== undefined && (cwd === dir || cwd.startsWith(`${dir}/`));
+  });
 }
 
 function signal(pid: number, sig: NodeJS.Signals): void {

@@ -1,15 +1,17 @@
 // A minimal kubelet for the local cluster: registers a Ready Node, renews its
 // Lease, and runs the Pods the scheduler binds to it as local processes (only
-// the project's own `wasi-host` containers), reporting their status. It also
-// completes the deletion of its Pods, which without a kubelet would stay
-// Terminating forever.
+// the project's own image contracts: `wasi-host` containers, and the
+// operator's own Deployment Pod from charts/wasi-operator), reporting their
+// status. It also completes the deletion of its Pods, which without a kubelet
+// would stay Terminating forever.
 import { join } from 'node:path';
 import { CoreV1Api, ListWatch, Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import pino, { type Logger } from 'pino';
 import { repoRoot } from '../repo-root.js';
 import { markNodeNotReady, NodeHeartbeat, registerNode } from './node-registration.js';
 import { DEFAULT_NODE_NAME } from './node-object.js';
-import { PodRun, writePodStatus } from './pod-runner.js';
+import { projectImageConfig, type ImageConfig } from './image-config.js';
+import { PodRun, writePodStatus, type PodRunnerDeps } from './pod-runner.js';
 import { rejectedStatus } from './pod-status.js';
 
 export interface NodeAgentOptions {
@@ -21,6 +23,8 @@ export interface NodeAgentOptions {
   hostCommand?: string[];
   /** daprd for Pods annotated dapr.io/enabled; without it those Pods fail with reason SidecarFailed. */
   daprdPath?: string;
+  /** How the operator image starts; default: this checkout's Dockerfile. */
+  image?: ImageConfig;
   log?: Logger;
 }
 
@@ -45,7 +49,15 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
   const log = (options.log ?? pino({ name: 'wasi-node-agent' })).child({ node: nodeName });
   const { kc } = options;
   const core = kc.makeApiClient(CoreV1Api);
-  const deps = { kc, workDir: options.workDir, hostCommand: options.hostCommand ?? defaultHostCommand(), log, ...(options.daprdPath && { daprdPath: options.daprdPath }) };
+  const deps: PodRunnerDeps = {
+    kc,
+    workDir: options.workDir,
+    hostCommand: options.hostCommand ?? defaultHostCommand(),
+    image: options.image ?? projectImageConfig(),
+    runtime: { nodePath: process.execPath, repoRoot: repoRoot() },
+    log,
+    ...(options.daprdPath && { daprdPath: options.daprdPath }),
+  };
   const runs = new Map<string, PodRun>();
   const finalizing = new Set<string>();
   let stopped = false;
@@ -84,8 +96,9 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
       return;
     }
     if (runs.has(uid) || isFinished(pod)) return;
-    if (pod.status?.phase === 'Running') {
+    if (pod.status?.phase === 'Running' && pod.spec?.restartPolicy === 'Never') {
       // Started by an earlier agent whose processes died with it; restartPolicy Never means it stays failed.
+      // (Any other policy: the kubelet would start its containers again, and so does the run below.)
       void writePodStatus(core, pod, rejectedStatus(pod, 'NodeAgentRestarted', 'the local node agent restarted while this Pod ran')).catch((err: unknown) =>
         log.warn({ err }, 'status write failed'),
       );

@@ -1,5 +1,5 @@
 // Pod status as a kubelet reports it, for a Pod run as local processes. Pure.
-import type { V1ContainerStatus, V1Pod, V1PodCondition, V1PodStatus } from '@kubernetes/client-node';
+import type { V1ContainerState, V1ContainerStateWaiting, V1ContainerStatus, V1Pod, V1PodCondition, V1PodStatus } from '@kubernetes/client-node';
 
 export interface ContainerOutcome {
   name: string;
@@ -24,24 +24,29 @@ function waiting(pod: V1Pod, name: string, reason: string): V1ContainerStatus {
   return { name, image: imageOf(pod, name), imageID: '', ready: false, restartCount: 0, started: false, state: { waiting: { reason } } };
 }
 
-function terminated(pod: V1Pod, outcome: ContainerOutcome): V1ContainerStatus {
+function terminatedState(outcome: ContainerOutcome): V1ContainerState {
+  return {
+    terminated: {
+      exitCode: outcome.exitCode,
+      reason: outcome.exitCode === 0 ? 'Completed' : 'Error',
+      ...(outcome.message && { message: outcome.message }),
+      startedAt: outcome.startedAt,
+      finishedAt: outcome.finishedAt,
+      ...(outcome.pid !== undefined && { containerID: `local-process://${outcome.pid}` }),
+    },
+  };
+}
+
+function terminated(pod: V1Pod, outcome: ContainerOutcome, restartCount = 0): V1ContainerStatus {
   return {
     name: outcome.name,
     image: imageOf(pod, outcome.name),
     imageID: '',
     ...(outcome.pid !== undefined && { containerID: `local-process://${outcome.pid}` }),
     ready: false,
-    restartCount: 0,
+    restartCount,
     started: false,
-    state: {
-      terminated: {
-        exitCode: outcome.exitCode,
-        reason: outcome.exitCode === 0 ? 'Completed' : 'Error',
-        ...(outcome.message && { message: outcome.message }),
-        startedAt: outcome.startedAt,
-        finishedAt: outcome.finishedAt,
-      },
-    },
+    state: terminatedState(outcome),
   };
 }
 
@@ -53,31 +58,66 @@ const LOCAL_ADDRESSES: Pick<V1PodStatus, 'hostIP' | 'hostIPs' | 'podIP' | 'podIP
   podIPs: [{ ip: '127.0.0.1' }],
 };
 
-/** All containers started (their pids known): phase Running, Ready. */
-export function runningStatus(pod: V1Pod, startedAt: Date, pids: Record<string, number>, initOutcomes: ContainerOutcome[]): V1PodStatus {
+/** One app container as its supervisor sees it now (container-supervisor.ts). */
+export interface LiveContainer {
+  name: string;
+  state: { running: { startedAt: Date; pid: number } } | { waiting: { reason: string; message?: string } } | { terminated: ContainerOutcome };
+  /** Running and, when it has a readiness probe, passing it. */
+  ready: boolean;
+  restartCount: number;
+  /** The run before the current one, after a restart. */
+  lastTerminated?: ContainerOutcome;
+}
+
+function liveContainerStatus(pod: V1Pod, live: LiveContainer): V1ContainerStatus {
+  if ('terminated' in live.state) return terminated(pod, live.state.terminated, live.restartCount);
+  const running = 'running' in live.state ? live.state.running : undefined;
+  return {
+    name: live.name,
+    image: imageOf(pod, live.name),
+    imageID: '',
+    ...(running && { containerID: `local-process://${running.pid}` }),
+    ready: live.ready,
+    restartCount: live.restartCount,
+    started: running !== undefined,
+    state: running ? { running: { startedAt: running.startedAt } } : { waiting: (live.state as { waiting: V1ContainerStateWaiting }).waiting },
+    ...(live.lastTerminated && { lastState: terminatedState(live.lastTerminated) }),
+  };
+}
+
+/**
+ * The app containers have started: phase Running while any of them runs or
+ * will be restarted, Ready when every one is ready; once all have ended for
+ * good, Succeeded or Failed as in finishedStatus.
+ */
+export function podStatus(pod: V1Pod, startedAt: Date, initOutcomes: ContainerOutcome[], containers: LiveContainer[]): V1PodStatus {
+  const ended = containers.flatMap((c) => ('terminated' in c.state ? [c.state.terminated] : []));
+  const specContainers = pod.spec?.containers ?? [];
+  if (specContainers.length > 0 && ended.length === specContainers.length) {
+    const status = finishedStatus(pod, startedAt, initOutcomes, ended);
+    status.containerStatuses = containers.map((c) => liveContainerStatus(pod, c));
+    return status;
+  }
   const now = new Date();
+  const ready = specContainers.every((spec) => containers.find((c) => c.name === spec.name)?.ready === true);
+  const readyStatus = ready ? 'True' : 'False';
+  const notReadyReason = ready ? undefined : 'ContainersNotReady';
   return {
     phase: 'Running',
     ...LOCAL_ADDRESSES,
     startTime: startedAt,
     conditions: [
       condition('PodReadyToStartContainers', 'True', startedAt),
-      condition('Initialized', 'True', now),
-      condition('ContainersReady', 'True', now),
-      condition('Ready', 'True', now),
+      condition('Initialized', 'True', startedAt),
+      condition('ContainersReady', readyStatus, now, notReadyReason),
+      condition('Ready', readyStatus, now, notReadyReason),
       condition('PodScheduled', 'True', startedAt),
     ],
     ...(initOutcomes.length > 0 && { initContainerStatuses: initOutcomes.map((o) => terminated(pod, o)) }),
-    containerStatuses: (pod.spec?.containers ?? []).map((c) => ({
-      name: c.name,
-      image: c.image ?? '',
-      imageID: '',
-      ...(pids[c.name] !== undefined && { containerID: `local-process://${pids[c.name]}` }),
-      ready: true,
-      restartCount: 0,
-      started: true,
-      state: { running: { startedAt: startedAt } },
-    })),
+    containerStatuses: specContainers.map((spec) => {
+      const live = containers.find((c) => c.name === spec.name);
+      return live ? liveContainerStatus(pod, live) : waiting(pod, spec.name, 'ContainerCreating');
+    }),
   };
 }
 

@@ -3,16 +3,29 @@
 // processes on this machine, without a mount namespace.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { CoreV1Api, V1Container, V1KeyToPath, V1Pod, V1Volume } from '@kubernetes/client-node';
-import { WasiOperatorError } from '../../util/errors.js';
+import type { CoreV1Api, V1Container, V1DownwardAPIVolumeFile, V1KeyToPath, V1Pod, V1Volume } from '@kubernetes/client-node';
+import { errorMessage, WasiOperatorError } from '../../util/errors.js';
+import { fieldValue } from './container-env.js';
+import type { ProjectedTokens } from './service-account-token.js';
 
 export interface LocalMount {
   mountPath: string;
   localPath: string;
 }
 
-function volumeError(pod: V1Pod, volume: V1Volume, problem: string): WasiOperatorError {
-  return new WasiOperatorError('ERR_NODE_AGENT_VOLUME', `volume ${volume.name} of Pod ${pod.metadata?.namespace}/${pod.metadata?.name}: ${problem}`);
+function volumeError(pod: V1Pod, volume: V1Volume, problem: string, cause?: unknown): WasiOperatorError {
+  return new WasiOperatorError('ERR_NODE_AGENT_VOLUME', `volume ${volume.name} of Pod ${pod.metadata?.namespace}/${pod.metadata?.name}: ${problem}`, { cause });
+}
+
+/** Downward API files: the fieldRef values this agent knows (resourceFieldRef has no meaning for a local process). */
+function downwardApiFiles(pod: V1Pod, volume: V1Volume, items: V1DownwardAPIVolumeFile[]): Record<string, Buffer> {
+  const files: Record<string, Buffer> = {};
+  for (const item of items) {
+    const value = item.fieldRef ? fieldValue(pod, item.fieldRef.fieldPath) : undefined;
+    if (value === undefined) throw volumeError(pod, volume, `downward API file ${item.path}: only the fieldRefs of the env are supported by the local node agent`);
+    files[item.path] = Buffer.from(value);
+  }
+  return files;
 }
 
 function writeItems(dir: string, files: Record<string, Buffer>, items: V1KeyToPath[] | undefined, missing: (key: string) => Error): void {
@@ -38,8 +51,12 @@ async function secretFiles(core: CoreV1Api, namespace: string, name: string): Pr
   return Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')]));
 }
 
-/** Creates one local directory per volume and returns volume name → directory. */
-export async function prepareVolumes(core: CoreV1Api, pod: V1Pod, podDir: string): Promise<Map<string, string>> {
+/**
+ * Creates one local directory per volume and returns volume name → directory.
+ * Projected service-account tokens are written through `tokens`, which keeps
+ * them fresh until the Pod ends.
+ */
+export async function prepareVolumes(core: CoreV1Api, pod: V1Pod, podDir: string, tokens: ProjectedTokens): Promise<Map<string, string>> {
   const namespace = pod.metadata!.namespace!;
   const dirs = new Map<string, string>();
   for (const volume of pod.spec?.volumes ?? []) {
@@ -59,10 +76,19 @@ export async function prepareVolumes(core: CoreV1Api, pod: V1Pod, podDir: string
       const name = volume.secret.secretName!;
       writeItems(dir, await secretFiles(core, namespace, name), volume.secret.items, missing(`Secret ${name}`));
     } else if (volume.projected) {
-      // The service-account token volume every Pod gets: only its ConfigMap
-      // part (the cluster CA) means anything to a local process.
+      // Above all the service-account volume that admission adds to every Pod
+      // (kube-api-access-*): a token bound to the Pod, the cluster CA, the namespace.
       for (const source of volume.projected.sources ?? []) {
         if (source.configMap) writeItems(dir, await configMapFiles(core, namespace, source.configMap.name!), source.configMap.items, missing(`ConfigMap ${source.configMap.name}`));
+        if (source.secret) writeItems(dir, await secretFiles(core, namespace, source.secret.name!), source.secret.items, missing(`Secret ${source.secret.name}`));
+        if (source.downwardAPI) writeItems(dir, downwardApiFiles(pod, volume, source.downwardAPI.items ?? []), undefined, missing('the downward API'));
+        if (source.serviceAccountToken) {
+          const path = join(dir, source.serviceAccountToken.path);
+          mkdirSync(dirname(path), { recursive: true });
+          await tokens.project(source.serviceAccountToken, path).catch((err: unknown) => {
+            throw volumeError(pod, volume, `service account token: ${errorMessage(err)}`, err);
+          });
+        }
       }
     } else if (volume.image) {
       throw volumeError(pod, volume, `image volumes (${volume.image.reference}) need an OCI pull, which the local node agent cannot do; use spec.module.configMap or spec.module.url locally`);
