@@ -15,6 +15,13 @@ async function until(check: () => boolean, what: string): Promise<void> {
   }
 }
 
+/** Gets the next key and marks it done at once (the queue then holds nothing in flight). */
+async function take(queue: WorkQueue): Promise<string | undefined> {
+  const key = await queue.get();
+  if (key !== undefined) queue.done(key);
+  return key;
+}
+
 describe('WorkQueue', () => {
   it('merges duplicate keys while they wait', async () => {
     const depths: number[] = [];
@@ -78,6 +85,65 @@ describe('WorkQueue', () => {
     queue.add('ns/late');
     expect(await next).toBe('ns/late');
     queue.done('ns/late');
+    await queue.shutdown();
+  });
+
+  it('serves normal keys before low ones, each in the order they came', async () => {
+    const queue = new WorkQueue();
+    queue.add('ns/status-1', 'low');
+    queue.add('ns/new-1');
+    queue.add('ns/status-2', 'low');
+    queue.add('ns/new-2', 'normal');
+    expect(queue.normalDepth).toBe(2);
+    const order: Array<string | undefined> = [];
+    for (let i = 0; i < 4; i++) order.push(await take(queue));
+    expect(order).toEqual(['ns/new-1', 'ns/new-2', 'ns/status-1', 'ns/status-2']);
+    expect(queue.normalDepth).toBe(0);
+    await queue.shutdown();
+  });
+
+  it('lifts a waiting low key to normal when it is added at normal priority, and never lowers one', async () => {
+    const queue = new WorkQueue();
+    queue.add('ns/a', 'low');
+    queue.add('ns/b');
+    queue.add('ns/a');
+    queue.add('ns/b', 'low');
+    expect(queue.depth).toBe(2);
+    expect(queue.normalDepth).toBe(2);
+    expect(await take(queue)).toBe('ns/b');
+    expect(await take(queue)).toBe('ns/a');
+    // The low entry of ns/a left behind is not served a second time.
+    queue.add('ns/c', 'low');
+    expect(await take(queue)).toBe('ns/c');
+    expect(queue.depth).toBe(0);
+    await queue.shutdown();
+  });
+
+  it('serves a low key that has waited its limit before newer normal ones', async () => {
+    let now = 0;
+    const queue = new WorkQueue({ maxLowWaitMs: 1000, now: () => now });
+    queue.add('ns/old-status', 'low');
+    now = 500;
+    queue.add('ns/new-1');
+    expect(await take(queue)).toBe('ns/new-1');
+    now = 1000;
+    queue.add('ns/new-2');
+    expect(await take(queue)).toBe('ns/old-status');
+    expect(await take(queue)).toBe('ns/new-2');
+    await queue.shutdown();
+  });
+
+  it('requeues a key added in flight at the highest priority it was added with', async () => {
+    const queue = new WorkQueue();
+    queue.add('ns/a');
+    expect(await queue.get()).toBe('ns/a');
+    queue.add('ns/a', 'low');
+    queue.add('ns/a', 'normal');
+    queue.add('ns/a', 'low');
+    queue.add('ns/z', 'low');
+    queue.done('ns/a');
+    expect(queue.normalDepth).toBe(1);
+    expect(await take(queue)).toBe('ns/a');
     await queue.shutdown();
   });
 

@@ -43,7 +43,7 @@ export class Controller {
     this.watches = createWatches({
       clients: deps.clients,
       namespaces: deps.config.namespaces,
-      enqueue: (key) => this.queue.add(key),
+      enqueue: (key, priority) => this.queue.add(key, priority),
       log: deps.log,
     });
     this.reconciler = new Reconciler({
@@ -53,6 +53,11 @@ export class Controller {
       events: deps.events,
       log: deps.log,
     });
+  }
+
+  /** True while new apps (or spec changes) wait to be reconciled. */
+  get hasNewWork(): boolean {
+    return this.queue.normalDepth > 0;
   }
 
   /** True once every informer has listed its resources. */
@@ -89,7 +94,7 @@ export class Controller {
   }
 
   private resync(): void {
-    for (const app of this.watches.apps.list()) this.queue.add(keyOf(app));
+    for (const app of this.watches.apps.list()) this.queue.add(keyOf(app), 'low');
   }
 
   private onReconciled(key: string, outcome: ReconcileOutcome, seconds: number, err: unknown): void {

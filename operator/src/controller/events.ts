@@ -2,6 +2,11 @@
 // the recorder also drops an identical event (same object, type, reason and
 // message) seen within the dedup window, so a retrying reconcile does not
 // flood the namespace.
+//
+// Events are reports, not work: they are written in the background, a few at
+// a time, and held back while `holdWhile` says new apps wait for their Pods
+// (a burst of 1,000 apps gets its Pods first, its PodCreated events after).
+// Their timestamps are those of the moment they were emitted.
 import { randomBytes } from 'node:crypto';
 import type { CoreV1Api, CoreV1Event, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
@@ -22,24 +27,44 @@ export const REASON_RECONCILE_ERROR = 'ReconcileError';
 
 const MAX_MESSAGE = 1024;
 const MAX_REMEMBERED = 10_000;
+const DEFAULT_MAX_IN_FLIGHT = 4;
+const DEFAULT_MAX_BACKLOG = 10_000;
+/** How often held events look again whether they may go. */
+const HOLD_POLL_MS = 100;
 
 export interface EventRecorderOptions {
   /** reportingInstance: tells replicas apart (the leader-election identity). */
   instance: string;
   log: Logger;
   dedupWindowMs?: number;
+  /** While true, events wait (see above); default never. */
+  holdWhile?: () => boolean;
+  /** Event writes in flight at once; default 4. */
+  maxInFlight?: number;
+  /** Events waiting beyond this are dropped, oldest first, and counted in a warning; default 10,000. */
+  maxBacklog?: number;
 }
 
 export class EventRecorder {
   private readonly recent = new Map<string, number>();
   private readonly dedupWindowMs: number;
-  private readonly pending = new Set<Promise<void>>();
+  private readonly backlog: CoreV1Event[] = [];
+  private readonly idleWaiters: Array<() => void> = [];
+  private inFlight = 0;
+  private dropped = 0;
+  private flushing = false;
+  private holdTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly api: CoreV1Api,
     private readonly options: EventRecorderOptions,
   ) {
     this.dedupWindowMs = options.dedupWindowMs ?? 10 * 60 * 1000;
+  }
+
+  /** Events emitted but not yet written. */
+  get waiting(): number {
+    return this.backlog.length + this.inFlight;
   }
 
   normal(obj: KubernetesObject, reason: string, message: string): void {
@@ -50,7 +75,7 @@ export class EventRecorder {
     this.emit(obj, EVENT_WARNING, reason, message);
   }
 
-  /** Fire and forget: an event that cannot be written is logged, never retried. */
+  /** Queues the event for writing (see above); an identical one within the dedup window is dropped. */
   emit(obj: KubernetesObject, type: EventType, reason: string, message: string): void {
     const meta = obj.metadata ?? {};
     const text = message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE - 1)}…` : message;
@@ -81,19 +106,54 @@ export class EventRecorder {
       lastTimestamp: time,
       count: 1,
     };
-    const write = this.api
-      .createNamespacedEvent({ namespace: meta.namespace ?? 'default', body: event })
-      .then(
-        () => undefined,
-        (err: unknown) => this.options.log.warn({ err, reason, object: `${meta.namespace}/${meta.name}` }, 'cannot write event'),
-      );
-    this.pending.add(write);
-    void write.finally(() => this.pending.delete(write));
+    this.backlog.push(event);
+    if (this.backlog.length > (this.options.maxBacklog ?? DEFAULT_MAX_BACKLOG)) {
+      this.backlog.shift();
+      if (this.dropped++ % 1000 === 0) this.options.log.warn({ dropped: this.dropped }, 'event backlog full; dropping the oldest events');
+    }
+    this.pump();
   }
 
-  /** Waits for events still being written (on shutdown). */
+  /** Writes every waiting event, held or not, and resolves once none is left (on shutdown). */
   async flush(): Promise<void> {
-    await Promise.all([...this.pending]);
+    this.flushing = true;
+    try {
+      this.pump();
+      if (this.waiting === 0) return;
+      await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private pump(): void {
+    if (!this.flushing && this.backlog.length > 0 && this.options.holdWhile?.()) {
+      this.holdTimer ??= setTimeout(() => {
+        this.holdTimer = undefined;
+        this.pump();
+      }, HOLD_POLL_MS).unref();
+      return;
+    }
+    while (this.inFlight < (this.options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT) && this.backlog.length > 0) {
+      this.write(this.backlog.shift() as CoreV1Event);
+    }
+    if (this.waiting === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
+  /** Fire and forget: an event that cannot be written is logged, never retried. */
+  private write(event: CoreV1Event): void {
+    this.inFlight++;
+    const { namespace, name } = event.involvedObject;
+    void this.api
+      .createNamespacedEvent({ namespace: namespace ?? 'default', body: event })
+      .then(
+        () => undefined,
+        (err: unknown) => this.options.log.warn({ err, reason: event.reason, object: `${namespace}/${name}` }, 'cannot write event'),
+      )
+      .finally(() => {
+        this.inFlight--;
+        this.pump();
+      });
   }
 
   private remember(key: string, at: number): void {

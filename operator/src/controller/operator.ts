@@ -69,8 +69,9 @@ export async function startOperator(options: StartOperatorOptions): Promise<Runn
   const log = (options.logger ?? createLogger(options.logLevel ?? 'info')).child({ identity: election.identity });
   const clients = makeKubeClients(loadKubeConfig(options));
   const metrics = new OperatorMetrics();
-  const events = new EventRecorder(clients.core, { instance: election.identity, log });
-  const controller = new Controller({
+  // Events wait while new apps wait for their Pods (see events.ts).
+  const events: EventRecorder = new EventRecorder(clients.core, { instance: election.identity, log, holdWhile: (): boolean => controller.hasNewWork });
+  const controller: Controller = new Controller({
     config: options.config,
     clients,
     events,

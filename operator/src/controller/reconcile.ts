@@ -89,8 +89,12 @@ export class Reconciler {
 
     const stateStore = await this.reconcileStateStore(app, log);
     await this.deleteOutdatedPods(app, log);
-    const pod = stateStore.status === 'True' ? await this.reconcilePod(app, log) : this.currentPod(app);
-    const next = computeStatus({ app, pod, stateStore, now: this.now() });
+    const pod = stateStore.status === 'True' ? await this.reconcilePod(app, log) : { pod: this.currentPod(app), created: false };
+    // The new Pod's watch event brings this app back as a follow-up, which
+    // writes the status then: one status write instead of two, and none
+    // between the Pod creates of a burst of new apps.
+    if (pod.created) return {};
+    const next = computeStatus({ app, pod: pod.pod, stateStore, now: this.now() });
     await this.writeStatus(key, app, next, log);
     return {};
   }
@@ -211,24 +215,24 @@ export class Reconciler {
     }
   }
 
-  private async reconcilePod(app: WasiApp, log: Logger): Promise<V1Pod | undefined> {
+  private async reconcilePod(app: WasiApp, log: Logger): Promise<{ pod: V1Pod | undefined; created: boolean }> {
     const desired = buildHostPod(app, this.deps.config);
     const podName = desired.metadata?.name as string;
     const current = this.deps.caches.pods.get(podName, app.metadata.namespace);
     if (current) {
-      if (isControlledBy(current, app)) return current;
+      if (isControlledBy(current, app)) return { pod: current, created: false };
       throw new WasiOperatorError(
         'ERR_POD_NAME_TAKEN',
         `pod ${app.metadata.namespace}/${podName} exists and does not belong to WasiApp ${app.metadata.name}; delete or rename it`,
       );
     }
     // A finished generation keeps its result; its Pod is not run again.
-    if (isFinishedGeneration(app)) return undefined;
+    if (isFinishedGeneration(app)) return { pod: undefined, created: false };
     // Pods are immutable in most fields: only ever applied when absent.
     const created = await applyObject(this.deps.clients, desired);
     log.info({ pod: podName }, 'created host pod');
     this.deps.events.normal(app, REASON_POD_CREATED, `created pod ${podName}`);
-    return created;
+    return { pod: created, created: true };
   }
 
   private currentPod(app: WasiApp): V1Pod | undefined {

@@ -4,6 +4,10 @@
 // that share a state store Component (see groupStateStoreApps) also wake each
 // other when one joins as the oldest, changes its store or leaves, so the
 // Component's scopes and owners and the others' conflicts are recomputed.
+//
+// Priorities (see workqueue.ts): an app whose current generation the
+// operator has not yet acted on is new work and goes first; everything a
+// child's change, a store group or our own status write wakes is a follow-up.
 import type { KubernetesObject, ObjectCache, V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import {
@@ -18,6 +22,7 @@ import {
 import type { WasiApp } from '../api/wasiapp.js';
 import { ResilientInformer, trimMetadata, watchPath } from './informers.js';
 import { keyOf, ownerKeyOf } from './keys.js';
+import type { Priority } from './workqueue.js';
 import { isNotFound, type KubeClients } from './kube.js';
 import { compareByAge, wantsOperatorComponent } from '../resources/component.js';
 import { LABEL_GENERATION, LABEL_MANAGED_BY, MANAGED_BY_LABEL_VALUE } from '../resources/labels.js';
@@ -68,6 +73,11 @@ export class InformerGroup<T extends KubernetesObject> implements ObjectCache<T>
   }
 }
 
+/** An app whose current generation the operator has not acted on yet (created, or its spec changed). */
+export function isNewWork(app: WasiApp): boolean {
+  return app.metadata?.generation !== app.status?.observedGeneration;
+}
+
 export interface Watches {
   apps: InformerGroup<WasiApp>;
   pods: InformerGroup<V1Pod>;
@@ -81,7 +91,7 @@ export interface WatchOptions {
   clients: KubeClients;
   /** Empty: all namespaces. */
   namespaces: string[];
-  enqueue(key: string): void;
+  enqueue(key: string, priority: Priority): void;
   log: Logger;
 }
 
@@ -94,7 +104,7 @@ export function createWatches(options: WatchOptions): Watches {
 
   const enqueueOwner = (obj: KubernetesObject): void => {
     const key = ownerKeyOf(obj);
-    if (key) enqueue(key);
+    if (key) enqueue(key, 'low');
   };
 
   const group = <T extends KubernetesObject>(make: (namespace: string) => ResilientInformer<T>): InformerGroup<T> =>
@@ -113,7 +123,7 @@ export function createWatches(options: WatchOptions): Watches {
 
   const onAppEvent = (app: WasiApp, deleted: boolean): void => {
     const key = keyOf(app);
-    enqueue(key);
+    enqueue(key, !deleted && isNewWork(app) ? 'normal' : 'low');
     const before = storeInterests.get(key);
     const after = deleted ? '' : storeInterestOf(app);
     if (deleted) storeInterests.delete(key);
@@ -130,7 +140,7 @@ export function createWatches(options: WatchOptions): Watches {
       const wakesOthers = before !== undefined || others.every((other) => compareByAge(app, other) < 0);
       if (wakesOthers) for (const other of others) woken.add(keyOf(other));
     }
-    for (const other of woken) enqueue(other);
+    for (const other of woken) enqueue(other, 'low');
   };
 
   const apps = group<WasiApp>(
@@ -155,19 +165,19 @@ export function createWatches(options: WatchOptions): Watches {
   const enqueueStoreUsers = (component: KubernetesObject): void => {
     const name = component.metadata?.name;
     for (const app of apps.list(component.metadata?.namespace)) {
-      if (storeNameFor(app) === name) enqueue(keyOf(app));
+      if (storeNameFor(app) === name) enqueue(keyOf(app), 'low');
     }
   };
   // An operator-made Component wakes its controller, who re-applies it; one without a controller (the user's, or
   // one whose controller the garbage collector just dropped) wakes every app that wants its name.
   const enqueueReferrers = (component: KubernetesObject): void => {
     const owner = ownerKeyOf(component);
-    if (owner) enqueue(owner);
+    if (owner) enqueue(owner, 'low');
     else enqueueStoreUsers(component);
   };
   const enqueueAfterComponentDelete = (component: KubernetesObject): void => {
     const owner = ownerKeyOf(component);
-    if (owner) enqueue(owner);
+    if (owner) enqueue(owner, 'low');
     enqueueStoreUsers(component);
   };
   const pods = group<V1Pod>(

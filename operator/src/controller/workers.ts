@@ -39,7 +39,8 @@ async function workerLoop(queue: WorkQueue, reconcile: ReconcileFn, hooks: Worke
       queue.forget(key);
       if (result && result.requeueAfterMs !== undefined) {
         outcome = 'requeue';
-        queue.addAfter(key, result.requeueAfterMs);
+        // A look later is a follow-up; new work comes back through a watch event.
+        queue.addAfter(key, result.requeueAfterMs, 'low');
       }
     } catch (err) {
       outcome = 'error';
