@@ -1,7 +1,14 @@
-// Sends one guest request with fetch, following redirects ourselves so that
-// every hop is checked against the allow-list, and bounding the whole exchange
-// (all hops and the body) in time and size. The body is read in full before
-// the guest sees the response, as the original host did.
+// Sends one guest request, following redirects ourselves so that every hop is
+// checked against the allow-list, and bounding the whole exchange (all hops
+// and the body) in time and size. The body is read in full before the guest
+// sees the response, as the original host did.
+//
+// undici's request() rather than fetch: the same HTTP client under a much
+// thinner API (no WHATWG streams, no Request/Response objects), which is most
+// of the host's per-call cost; keep-alive connections come from its global
+// pool. Unlike fetch it sends only the guest's headers (no default
+// user-agent, accept or accept-encoding) and never decompresses a body.
+import { request as undiciRequest, type Dispatcher } from 'undici';
 import { isAllowed, type AllowList } from './allow-list.js';
 import type { HeaderPair } from './header-lines.js';
 import { HttpAbiError, HttpErrorCode } from './http-error-codes.js';
@@ -46,20 +53,18 @@ function describeFetchError(err: unknown, timeoutMs: number): string {
   return `${err instanceof Error ? err.message : String(err)}${cause}`;
 }
 
-async function readBody(response: Response, maxBytes: number): Promise<Uint8Array> {
-  if (!response.body) return new Uint8Array(0);
+type ResponseBody = AsyncIterable<Uint8Array> & { destroy(err?: Error): unknown };
+
+async function readBody(stream: ResponseBody, maxBytes: number): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let total = 0;
-  const reader = response.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
+  for await (const chunk of stream) {
+    total += chunk.byteLength;
     if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined);
+      stream.destroy();
       requestError(`response body larger than the ${maxBytes}-byte limit`);
     }
-    chunks.push(value);
+    chunks.push(chunk);
   }
   if (chunks.length === 1) return chunks[0]!;
   const body = new Uint8Array(total);
@@ -69,6 +74,17 @@ async function readBody(response: Response, maxBytes: number): Promise<Uint8Arra
     offset += chunk.byteLength;
   }
   return body;
+}
+
+/** Response headers as fetch would give them (repeated ones joined with ", "). */
+function toHeaders(raw: Record<string, string | string[] | undefined>): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(raw)) {
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const item of value) headers.append(name, item);
+    else headers.append(name, value);
+  }
+  return headers;
 }
 
 interface Hop {
@@ -103,28 +119,29 @@ export async function sendOutbound(request: OutboundRequest, policy: OutboundPol
   };
   for (let redirects = 0; ; redirects++) {
     if (!isAllowed(policy.allowList, hop.url)) deny(hop.url);
-    let response: Response;
+    let response: Dispatcher.ResponseData;
     try {
-      response = await fetch(hop.url, {
-        method: hop.method,
-        headers: hop.headers as [string, string][],
+      response = await undiciRequest(hop.url, {
+        method: hop.method as Dispatcher.HttpMethod,
+        headers: hop.headers.flat(),
         body: hop.body,
-        redirect: 'manual',
         signal,
       });
     } catch (err) {
       requestError(describeFetchError(err, policy.timeoutMs), err);
     }
-    const location = response.headers.get('location');
-    if (!REDIRECT_STATUSES.has(response.status) || location === null) {
+    const headers = toHeaders(response.headers);
+    const location = headers.get('location');
+    if (!REDIRECT_STATUSES.has(response.statusCode) || location === null) {
       try {
-        return { status: response.status, headers: response.headers, body: await readBody(response, policy.maxResponseBytes) };
+        return { status: response.statusCode, headers, body: await readBody(response.body, policy.maxResponseBytes) };
       } catch (err) {
         if (err instanceof HttpAbiError) throw err;
         requestError(describeFetchError(err, policy.timeoutMs), err);
       }
     }
-    await response.body?.cancel().catch(() => undefined);
+    // A redirect's own body is not wanted: drained (small) or dropped, the connection stays usable.
+    await response.body.dump().catch(() => undefined);
     if (redirects >= policy.maxRedirects) requestError(`more than ${policy.maxRedirects} redirects`);
     let next: URL;
     try {
@@ -133,6 +150,6 @@ export async function sendOutbound(request: OutboundRequest, policy: OutboundPol
       requestError(`redirect to an invalid location ${JSON.stringify(location)}`, err);
     }
     if (next.protocol !== 'http:' && next.protocol !== 'https:') requestError(`redirect to unsupported scheme ${next.protocol}`);
-    hop = nextHop(hop, response.status, next);
+    hop = nextHop(hop, response.statusCode, next);
   }
 }
