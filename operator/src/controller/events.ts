@@ -5,8 +5,9 @@
 //
 // Events are reports, not work: they are written in the background, a few at
 // a time, and held back while `holdWhile` says new apps wait for their Pods
-// (a burst of 1,000 apps gets its Pods first, its PodCreated events after).
-// Their timestamps are those of the moment they were emitted.
+// (a burst of 1,000 apps gets its Pods first, its PodCreated events after),
+// but never longer than `maxHoldMs`. Their timestamps are those of the moment
+// they were emitted.
 import { randomBytes } from 'node:crypto';
 import type { CoreV1Api, CoreV1Event, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
@@ -31,6 +32,7 @@ const DEFAULT_MAX_IN_FLIGHT = 4;
 const DEFAULT_MAX_BACKLOG = 10_000;
 /** How often held events look again whether they may go. */
 const HOLD_POLL_MS = 100;
+const DEFAULT_MAX_HOLD_MS = 10_000;
 
 export interface EventRecorderOptions {
   /** reportingInstance: tells replicas apart (the leader-election identity). */
@@ -39,6 +41,8 @@ export interface EventRecorderOptions {
   dedupWindowMs?: number;
   /** While true, events wait (see above); default never. */
   holdWhile?: () => boolean;
+  /** The longest an event is held back; default 10 s. */
+  maxHoldMs?: number;
   /** Event writes in flight at once; default 4. */
   maxInFlight?: number;
   /** Events waiting beyond this are dropped, oldest first, and counted in a warning; default 10,000. */
@@ -48,7 +52,7 @@ export interface EventRecorderOptions {
 export class EventRecorder {
   private readonly recent = new Map<string, number>();
   private readonly dedupWindowMs: number;
-  private readonly backlog: CoreV1Event[] = [];
+  private readonly backlog: Array<{ event: CoreV1Event; at: number }> = [];
   private readonly idleWaiters: Array<() => void> = [];
   private inFlight = 0;
   private dropped = 0;
@@ -106,7 +110,7 @@ export class EventRecorder {
       lastTimestamp: time,
       count: 1,
     };
-    this.backlog.push(event);
+    this.backlog.push({ event, at: now });
     if (this.backlog.length > (this.options.maxBacklog ?? DEFAULT_MAX_BACKLOG)) {
       this.backlog.shift();
       if (this.dropped++ % 1000 === 0) this.options.log.warn({ dropped: this.dropped }, 'event backlog full; dropping the oldest events');
@@ -127,7 +131,9 @@ export class EventRecorder {
   }
 
   private pump(): void {
-    if (!this.flushing && this.backlog.length > 0 && this.options.holdWhile?.()) {
+    const oldest = this.backlog[0];
+    const held = oldest !== undefined && Date.now() - oldest.at < (this.options.maxHoldMs ?? DEFAULT_MAX_HOLD_MS);
+    if (!this.flushing && held && this.options.holdWhile?.()) {
       this.holdTimer ??= setTimeout(() => {
         this.holdTimer = undefined;
         this.pump();
@@ -135,7 +141,7 @@ export class EventRecorder {
       return;
     }
     while (this.inFlight < (this.options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT) && this.backlog.length > 0) {
-      this.write(this.backlog.shift() as CoreV1Event);
+      this.write((this.backlog.shift() as { event: CoreV1Event }).event);
     }
     if (this.waiting === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
   }

@@ -1,0 +1,105 @@
+// The event recorder's pacing, against an in-memory events endpoint (the
+// integration tests read real Events back from the API server).
+import type { CoreV1Api, CoreV1Event } from '@kubernetes/client-node';
+import pino from 'pino';
+import { EventRecorder } from '../../operator/src/controller/events.js';
+
+const log = pino({ level: 'silent' });
+const app = { apiVersion: 'wasi-operator.dev/v1alpha1', kind: 'WasiApp', metadata: { name: 'app', namespace: 'ns', uid: 'u1' } };
+
+/** An events endpoint that keeps what it is sent; `slow` keeps each write open until released. */
+function eventsEndpoint(slow = false) {
+  const written: CoreV1Event[] = [];
+  const open: Array<() => void> = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const api = {
+    async createNamespacedEvent({ body }: { namespace: string; body: CoreV1Event }): Promise<CoreV1Event> {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      if (slow) await new Promise<void>((resolve) => open.push(resolve));
+      inFlight--;
+      written.push(body);
+      return body;
+    },
+  } as unknown as CoreV1Api;
+  return { api, written, release: () => open.splice(0).forEach((resolve) => resolve()), maxInFlight: () => maxInFlight };
+}
+
+async function until(check: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+test('writes an event with its reason, type, message and the involved object', async () => {
+  const endpoint = eventsEndpoint();
+  const recorder = new EventRecorder(endpoint.api, { instance: 'op-1', log });
+  recorder.normal(app, 'PodCreated', 'created pod app-g1');
+  await recorder.flush();
+  expect(endpoint.written).toEqual([
+    expect.objectContaining({
+      type: 'Normal',
+      reason: 'PodCreated',
+      message: 'created pod app-g1',
+      involvedObject: expect.objectContaining({ kind: 'WasiApp', name: 'app', namespace: 'ns', uid: 'u1' }),
+      reportingInstance: 'op-1',
+    }),
+  ]);
+});
+
+test('drops an identical event within the dedup window', async () => {
+  const endpoint = eventsEndpoint();
+  const recorder = new EventRecorder(endpoint.api, { instance: 'op-1', log });
+  recorder.warning(app, 'Failed', 'Trap: unreachable');
+  recorder.warning(app, 'Failed', 'Trap: unreachable');
+  recorder.warning(app, 'Failed', 'Timeout: 30 s');
+  await recorder.flush();
+  expect(endpoint.written.map((e) => e.message)).toEqual(['Trap: unreachable', 'Timeout: 30 s']);
+});
+
+test('holds events while holdWhile says so, and writes them once it no longer does', async () => {
+  const endpoint = eventsEndpoint();
+  let busy = true;
+  const recorder = new EventRecorder(endpoint.api, { instance: 'op-1', log, holdWhile: () => busy });
+  recorder.normal(app, 'PodCreated', 'created pod app-g1');
+  await new Promise((r) => setTimeout(r, 250));
+  expect(endpoint.written).toEqual([]);
+  expect(recorder.waiting).toBe(1);
+  busy = false;
+  await until(() => endpoint.written.length === 1);
+  expect(recorder.waiting).toBe(0);
+});
+
+test('never holds an event longer than maxHoldMs', async () => {
+  const endpoint = eventsEndpoint();
+  const recorder = new EventRecorder(endpoint.api, { instance: 'op-1', log, holdWhile: () => true, maxHoldMs: 150 });
+  recorder.normal(app, 'PodCreated', 'created pod app-g1');
+  await until(() => endpoint.written.length === 1);
+});
+
+test('flush writes held events too', async () => {
+  const endpoint = eventsEndpoint();
+  const recorder = new EventRecorder(endpoint.api, { instance: 'op-1', log, holdWhile: () => true });
+  recorder.normal(app, 'PodCreated', 'created pod app-g1');
+  await recorder.flush();
+  expect(endpoint.written).toHaveLength(1);
+});
+
+test('keeps at most maxInFlight writes open and drops the oldest beyond maxBacklog', async () => {
+  const endpoint = eventsEndpoint(true);
+  const recorder = new EventRecorder(endpoint.api, { instance: 'op-1', log, maxInFlight: 2, maxBacklog: 3 });
+  for (let i = 0; i < 7; i++) recorder.normal(app, 'PodCreated', `created pod app-g${i}`);
+  // 2 in flight (g0, g1), 3 waiting (g4..g6): g2 and g3 were dropped.
+  expect(recorder.waiting).toBe(5);
+  const flushed = recorder.flush();
+  await until(() => {
+    endpoint.release();
+    return recorder.waiting === 0;
+  });
+  await flushed;
+  expect(endpoint.maxInFlight()).toBe(2);
+  expect(endpoint.written.map((e) => e.message)).toEqual(['created pod app-g0', 'created pod app-g1', 'created pod app-g4', 'created pod app-g5', 'created pod app-g6']);
+});
