@@ -8,6 +8,7 @@ import { renameSync, writeFileSync } from 'node:fs';
 import type { CoreV1Api, V1Pod, V1ServiceAccountTokenProjection } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { WasiOperatorError } from '../../util/errors.js';
+import { apiErrorMessage } from '../../controller/kube.js';
 
 /** What a projected source asks for when it names no lifetime (the API's default). */
 const DEFAULT_EXPIRATION_SECONDS = 3600;
@@ -68,8 +69,9 @@ export class ProjectedTokens {
   private async writeToken(source: V1ServiceAccountTokenProjection, path: string): Promise<number> {
     const { name, namespace, uid } = this.pod.metadata!;
     const requested = source.expirationSeconds ?? DEFAULT_EXPIRATION_SECONDS;
+    const serviceAccount = this.pod.spec?.serviceAccountName ?? 'default';
     const request = await this.core.createNamespacedServiceAccountToken({
-      name: this.pod.spec?.serviceAccountName ?? 'default',
+      name: serviceAccount,
       namespace: namespace!,
       body: {
         spec: {
@@ -79,6 +81,13 @@ export class ProjectedTokens {
           boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: name!, uid: uid! },
         },
       },
+    }).catch((err: unknown) => {
+      throw new WasiOperatorError(
+        'ERR_NODE_AGENT_VOLUME',
+        `cannot get a token of ServiceAccount ${namespace}/${serviceAccount} for Pod ${name}: ${apiErrorMessage(err)};` +
+          ' check that the ServiceAccount exists (the chart creates it unless serviceAccount.create is false)',
+        { cause: err },
+      );
     });
     const token = request.status?.token;
     if (!token) throw new WasiOperatorError('ERR_NODE_AGENT_VOLUME', `the TokenRequest for Pod ${namespace}/${name} returned no token`);
