@@ -36,7 +36,9 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { distImport, printFigure, progress, ratio, reportRow } from './lib.mjs';
 import {
   OPERATOR_CONFIG,
+  controlPlaneCpuByProcess,
   controlPlaneCpuSeconds,
+  describeCpuSince,
   cpuSecondsOf,
   createApps,
   emptyNamespace,
@@ -62,7 +64,7 @@ async function timePodCreates(label, cluster, watchKc, kc, namespace, pods) {
   const core = kc.makeApiClient(CoreV1Api);
   const watcher = await watchPods(watchKc, namespace);
   progress(`${label}: creating ${pods.length} Pods at concurrency ${CONCURRENCY}`);
-  const cpu = { own: ownCpuSeconds(), plane: controlPlaneCpuSeconds(cluster.pids) };
+  const cpu = { own: ownCpuSeconds(), plane: controlPlaneCpuSeconds(cluster.pids), byProcess: controlPlaneCpuByProcess(cluster.pids) };
   const started = performance.now();
   await runPool(pods.length, CONCURRENCY, (i) => core.createNamespacedPod({ namespace, body: pods[i] }));
   const done = await within(watcher.reached(pods.length), TIMEOUT_MS, () => `${watcher.count} of ${pods.length} Pods seen`);
@@ -70,7 +72,8 @@ async function timePodCreates(label, cluster, watchKc, kc, namespace, pods) {
   const millis = done - started;
   progress(
     `${label}: ${seconds(millis)}; CPU: client ${(ownCpuSeconds() - cpu.own).toFixed(1)} s,` +
-      ` control plane ${(controlPlaneCpuSeconds(cluster.pids) - cpu.plane).toFixed(1)} s`,
+      ` control plane ${(controlPlaneCpuSeconds(cluster.pids) - cpu.plane).toFixed(1)} s` +
+      ` (${describeCpuSince(cpu.byProcess, controlPlaneCpuByProcess(cluster.pids))})`,
   );
   return millis;
 }
@@ -90,7 +93,8 @@ async function plainClient(cluster, pooled, namespace) {
 function cpuSince(cpu, cluster, op) {
   return (
     `operator ${(cpuSecondsOf(op.pid) - cpu.op).toFixed(1)} s, app creator ${(ownCpuSeconds() - cpu.own).toFixed(1)} s,` +
-    ` control plane ${(controlPlaneCpuSeconds(cluster.pids) - cpu.plane).toFixed(1)} s`
+    ` control plane ${(controlPlaneCpuSeconds(cluster.pids) - cpu.plane).toFixed(1)} s` +
+    ` (${describeCpuSince(cpu.byProcess, controlPlaneCpuByProcess(cluster.pids))})`
   );
 }
 
@@ -113,7 +117,7 @@ async function operatorOnAppliedApps(cluster, pooled, namespace, logFile) {
   progress(`operator: creating ${APPS} WasiApps (untimed, no operator running) in ${namespace}`);
   await createApps(pooled, namespace, APPS, CONCURRENCY);
   const watcher = await watchPods(pooled, namespace);
-  const cpu = { own: ownCpuSeconds(), plane: controlPlaneCpuSeconds(cluster.pids), op: 0 };
+  const cpu = { own: ownCpuSeconds(), plane: controlPlaneCpuSeconds(cluster.pids), byProcess: controlPlaneCpuByProcess(cluster.pids), op: 0 };
   const started = performance.now();
   const op = await startOperatorProcess({ kubeconfigPath: cluster.kubeconfigPath, namespace, concurrency: CONCURRENCY, logFile });
   try {
@@ -139,7 +143,12 @@ async function operatorWhileApplying(cluster, pooled, namespace, logFile) {
     await op.waitReady();
     const watcher = await watchPods(pooled, namespace);
     progress(`operator running: creating ${APPS} WasiApps at concurrency ${CONCURRENCY} in ${namespace}`);
-    const cpu = { own: ownCpuSeconds(), plane: controlPlaneCpuSeconds(cluster.pids), op: cpuSecondsOf(op.pid) };
+    const cpu = {
+      own: ownCpuSeconds(),
+      plane: controlPlaneCpuSeconds(cluster.pids),
+      byProcess: controlPlaneCpuByProcess(cluster.pids),
+      op: cpuSecondsOf(op.pid),
+    };
     const started = performance.now();
     await createApps(pooled, namespace, APPS, CONCURRENCY);
     const appsCreated = performance.now();

@@ -296,6 +296,26 @@ export function controlPlaneCpuSeconds(pids) {
   return total;
 }
 
+/** CPU seconds per control-plane process, for the breakdown in progress lines. */
+export function controlPlaneCpuByProcess(pids) {
+  const seconds = {};
+  for (const [name, pid] of Object.entries(pids)) {
+    try {
+      seconds[name] = cpuSecondsOf(pid);
+    } catch {
+      // not running
+    }
+  }
+  return seconds;
+}
+
+/** "kube-apiserver 3.1 s, etcd 0.9 s, …": the CPU each control-plane process used since `before`. */
+export function describeCpuSince(before, after) {
+  return Object.keys(after)
+    .map((name) => `${name} ${(after[name] - (before[name] ?? 0)).toFixed(1)} s`)
+    .join(', ');
+}
+
 /** Parses Prometheus text into { 'name{labels}': value }. */
 export function parseMetrics(text) {
   const values = {};

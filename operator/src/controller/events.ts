@@ -9,9 +9,10 @@
 // but never longer than `maxHoldMs`. Their timestamps are those of the moment
 // they were emitted.
 import { randomBytes } from 'node:crypto';
-import type { CoreV1Api, CoreV1Event, KubernetesObject } from '@kubernetes/client-node';
+import type { CoreV1Event, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { FIELD_MANAGER } from '../api/names.js';
+import type { EventSink } from './kube.js';
 
 export const EVENT_NORMAL = 'Normal';
 export const EVENT_WARNING = 'Warning';
@@ -60,7 +61,7 @@ export class EventRecorder {
   private holdTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly api: CoreV1Api,
+    private readonly api: EventSink,
     private readonly options: EventRecorderOptions,
   ) {
     this.dedupWindowMs = options.dedupWindowMs ?? 10 * 60 * 1000;

@@ -1,20 +1,14 @@
-// Informers that keep running. client-node's ListWatch relists by itself on
-// 410 Gone and reconnects after timeouts, but it stops for good on any other
-// error; this wrapper starts it again with exponential backoff. Objects are
-// trimmed (see trimMetadata) before they are cached.
-import {
-  ADD,
-  DELETE,
-  ERROR,
-  ListWatch,
-  UPDATE,
-  Watch,
-  type KubeConfig,
-  type KubernetesObject,
-  type ListPromise,
-  type ObjectCache,
-} from '@kubernetes/client-node';
+// Informers that keep running: list, then watch from the list's
+// resourceVersion, into a cache read by reconciles. A watch the server ends
+// (its timeout) is resumed from the last resourceVersion seen (bookmarks
+// included); 410 Gone relists; any other failure restarts the informer with
+// exponential backoff. Objects are trimmed (see trimMetadata) before they
+// are cached. Plain JSON throughout: the list and the watch give the same
+// shapes.
+import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import type { KubeApiClient, WatchEvent } from '../kube/api-client.js';
+import { KubeApiError, apiCode } from '../kube/api-error.js';
 
 export interface InformerHandlers<T> {
   onAdd?(obj: T): void;
@@ -22,13 +16,18 @@ export interface InformerHandlers<T> {
   onDelete?(obj: T): void;
 }
 
+/** What reconciles read: one object by name, or all of a namespace. */
+export interface ObjectCache<T> {
+  get(name: string, namespace?: string): T | undefined;
+  list(namespace?: string): ReadonlyArray<T>;
+}
+
 export interface ResilientInformerOptions<T extends KubernetesObject> {
   /** For logs: "wasiapps", "pods", "components". */
   name: string;
-  kubeConfig: KubeConfig;
-  /** Watch path, e.g. /api/v1/namespaces/default/pods. */
+  api: KubeApiClient;
+  /** Collection path, e.g. /api/v1/namespaces/default/pods; listed, then watched. */
   path: string;
-  list: ListPromise<T>;
   labelSelector?: string;
   log: Logger;
   handlers: InformerHandlers<T>;
@@ -40,6 +39,13 @@ export interface ResilientInformerOptions<T extends KubernetesObject> {
   trim?: (obj: T) => void;
   /** The value `byIndex` finds an object by (e.g. its owner), or undefined to leave it out. */
   indexBy?: (obj: T) => string | undefined;
+}
+
+interface ObjectList<T> {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { resourceVersion?: string };
+  items?: T[];
 }
 
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
@@ -62,44 +68,33 @@ export function trimMetadata(obj: KubernetesObject): void {
   }
 }
 
-/** A Watch that trims each object before the informer caches it. */
-class TrimmingWatch<T extends KubernetesObject> extends Watch {
-  constructor(
-    kubeConfig: KubeConfig,
-    private readonly trim: (obj: T) => void,
-  ) {
-    super(kubeConfig);
-  }
-
-  override watch(
-    path: string,
-    queryParams: Record<string, string | number | boolean | undefined>,
-    callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
-    done: (err: unknown) => void,
-  ): Promise<AbortController> {
-    return super.watch(
-      path,
-      queryParams,
-      (phase, apiObj, watchObj) => {
-        if ((phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED') && apiObj) this.trim(apiObj as T);
-        callback(phase, apiObj, watchObj);
-      },
-      done,
-    );
-  }
+/** client-go's watch length: the server ends each watch after 5–10 minutes, spread so informers do not renew together. */
+function watchTimeoutSeconds(): number {
+  return 300 + Math.floor(Math.random() * 300);
 }
 
+/** A watch that ends sooner than this is resumed only after the minimum backoff. */
+const MIN_WATCH_MS = 1000;
+
+const nameOf = (obj: KubernetesObject): string => obj.metadata?.name ?? '';
+const namespaceOf = (obj: KubernetesObject): string => obj.metadata?.namespace ?? '';
+
 export class ResilientInformer<T extends KubernetesObject> implements ObjectCache<T> {
-  private readonly informer: ListWatch<T>;
   private readonly minBackoffMs: number;
   private readonly maxBackoffMs: number;
+  private readonly trim: (obj: T) => void;
   private backoffMs: number;
-  private failedSinceStart = false;
   private restartTimer: NodeJS.Timeout | undefined;
+  private watchAbort: AbortController | undefined;
+  /** Bumped by every (re)start and stop, so a superseded run's late results are dropped. */
+  private life = 0;
   private stopped = true;
   private hasSynced = false;
   private absent = false;
+  private resourceVersion = '';
   private syncedWaiters: Array<() => void> = [];
+  /** namespace → name → object. */
+  private objects = new Map<string, Map<string, T>>();
   /** indexBy value → "namespace/name" → object; what a reconcile would otherwise find by scanning the whole cache. */
   private readonly index = new Map<string, Map<string, T>>();
   private readonly indexedAs = new Map<string, string>();
@@ -108,49 +103,40 @@ export class ResilientInformer<T extends KubernetesObject> implements ObjectCach
     this.minBackoffMs = options.minBackoffMs ?? 1000;
     this.maxBackoffMs = options.maxBackoffMs ?? 30_000;
     this.backoffMs = this.minBackoffMs;
-    const trim = options.trim ?? trimMetadata;
-    const list: ListPromise<T> = async () => {
-      const listed = await options.list();
-      for (const item of listed.items) trim(item);
-      return listed;
-    };
-    this.informer = new ListWatch(options.path, new TrimmingWatch(options.kubeConfig, trim), list, false, options.labelSelector);
-    if (options.indexBy) {
-      // Registered before the handlers, so whatever they enqueue finds the index current.
-      const indexBy = options.indexBy;
-      this.informer.on(ADD, (obj) => this.reindex(obj, indexBy(obj)));
-      this.informer.on(UPDATE, (obj) => this.reindex(obj, indexBy(obj)));
-      this.informer.on(DELETE, (obj) => this.reindex(obj, undefined));
-    }
-    const { handlers } = options;
-    if (handlers.onAdd) this.informer.on(ADD, handlers.onAdd);
-    if (handlers.onUpdate) this.informer.on(UPDATE, handlers.onUpdate);
-    if (handlers.onDelete) this.informer.on(DELETE, handlers.onDelete);
-    this.informer.on(ERROR, (err) => this.onError(err));
+    this.trim = options.trim ?? trimMetadata;
   }
 
   get synced(): boolean {
     return this.hasSynced;
   }
 
-  /** Starts listing and watching; resolves once the first list is in the cache. */
+  /** Starts listing and watching; resolves once the first list is in the cache (or the resource counts as absent). */
   async start(): Promise<void> {
     this.stopped = false;
     const synced = new Promise<void>((resolve) => this.syncedWaiters.push(resolve));
-    void this.run();
+    void this.run(++this.life);
     await synced;
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.life++;
     if (this.restartTimer) clearTimeout(this.restartTimer);
     this.restartTimer = undefined;
+    this.watchAbort?.abort();
+    this.watchAbort = undefined;
     for (const resolve of this.syncedWaiters.splice(0)) resolve();
-    await this.informer.stop();
   }
 
   get(name: string, namespace?: string): T | undefined {
-    return this.informer.get(name, namespace);
+    return this.objects.get(namespace ?? '')?.get(name);
+  }
+
+  list(namespace?: string): ReadonlyArray<T> {
+    if (namespace) return [...(this.objects.get(namespace)?.values() ?? [])];
+    const all: T[] = [];
+    for (const inNamespace of this.objects.values()) all.push(...inNamespace.values());
+    return all;
   }
 
   /** The cached objects whose `indexBy` value is `value`. */
@@ -158,8 +144,142 @@ export class ResilientInformer<T extends KubernetesObject> implements ObjectCach
     return [...(this.index.get(value)?.values() ?? [])];
   }
 
+  private async run(life: number): Promise<void> {
+    try {
+      await this.relist(life);
+    } catch (err) {
+      if (life === this.life) this.onError(err);
+      return;
+    }
+    if (life !== this.life) return;
+    this.backoffMs = this.minBackoffMs;
+    if (this.absent) {
+      this.absent = false;
+      this.options.log.info({ informer: this.options.name }, 'resource available again');
+    }
+    this.markSynced();
+    await this.watchLoop(life);
+  }
+
+  /** Lists, then makes the cache exactly the list: adds, updates (new resourceVersion) and deletes are handled as events. */
+  private async relist(life: number): Promise<void> {
+    const listed = await this.options.api.request<ObjectList<T>>('GET', this.options.path, { query: { labelSelector: this.options.labelSelector } });
+    if (life !== this.life) return;
+    const items = listed.items ?? [];
+    const itemKind = listed.kind?.endsWith('List') ? listed.kind.slice(0, -'List'.length) : undefined;
+    const seen = new Map<string, Set<string>>();
+    for (const item of items) {
+      // List items carry no kind of their own (watch events do); give them the list's.
+      if (itemKind && item.kind === undefined) {
+        item.kind = itemKind;
+        item.apiVersion = listed.apiVersion;
+      }
+      const namespace = namespaceOf(item);
+      let names = seen.get(namespace);
+      if (!names) seen.set(namespace, (names = new Set()));
+      names.add(nameOf(item));
+      this.upsert(item);
+    }
+    for (const [namespace, inNamespace] of this.objects) {
+      for (const [name, obj] of inNamespace) if (!seen.get(namespace)?.has(name)) this.remove(obj);
+    }
+    this.resourceVersion = listed.metadata?.resourceVersion ?? '';
+  }
+
+  private async watchLoop(life: number): Promise<void> {
+    while (life === this.life) {
+      const abort = new AbortController();
+      this.watchAbort = abort;
+      const startedAt = Date.now();
+      let gone = false;
+      try {
+        await this.options.api.watch<T>(
+          this.options.path,
+          { resourceVersion: this.resourceVersion, allowWatchBookmarks: true, labelSelector: this.options.labelSelector, timeoutSeconds: watchTimeoutSeconds() },
+          (event) => {
+            if (life !== this.life || gone) return;
+            if (this.onWatchEvent(event) === 'gone') {
+              gone = true;
+              abort.abort();
+            }
+          },
+          abort.signal,
+        );
+      } catch (err) {
+        if (life !== this.life) return;
+        if (!gone && apiCode(err) !== 410) {
+          this.onError(err);
+          return;
+        }
+        gone = true;
+      }
+      if (!gone && Date.now() - startedAt < MIN_WATCH_MS) {
+        // A watch the server ends at once, again and again, must not become a busy loop.
+        await new Promise((resolve) => setTimeout(resolve, this.minBackoffMs).unref());
+      }
+      if (gone) {
+        this.options.log.debug({ informer: this.options.name }, 'watch expired; relisting');
+        try {
+          await this.relist(life);
+        } catch (err) {
+          if (life === this.life) this.onError(err);
+          return;
+        }
+      }
+    }
+  }
+
+  private onWatchEvent(event: WatchEvent<T>): 'gone' | undefined {
+    const obj = event.object;
+    switch (event.type) {
+      case 'ADDED':
+      case 'MODIFIED':
+        this.upsert(obj);
+        break;
+      case 'DELETED':
+        this.trim(obj);
+        this.remove(obj);
+        break;
+      case 'BOOKMARK':
+        break;
+      case 'ERROR': {
+        const status = obj as unknown as { code?: number; reason?: string; message?: string };
+        if (status.code === 410) return 'gone';
+        throw new KubeApiError('WATCH', this.options.path, status.code ?? 500, status.reason, status.message ?? 'watch error');
+      }
+    }
+    const resourceVersion = obj?.metadata?.resourceVersion;
+    if (resourceVersion) this.resourceVersion = resourceVersion;
+    return undefined;
+  }
+
+  private upsert(obj: T): void {
+    this.trim(obj);
+    const namespace = namespaceOf(obj);
+    let inNamespace = this.objects.get(namespace);
+    if (!inNamespace) this.objects.set(namespace, (inNamespace = new Map()));
+    const previous = inNamespace.get(nameOf(obj));
+    if (previous && previous.metadata?.resourceVersion === obj.metadata?.resourceVersion) return;
+    inNamespace.set(nameOf(obj), obj);
+    if (this.options.indexBy) this.reindex(obj, this.options.indexBy(obj));
+    const { handlers } = this.options;
+    if (previous) handlers.onUpdate?.(obj);
+    else handlers.onAdd?.(obj);
+  }
+
+  private remove(obj: T): void {
+    const namespace = namespaceOf(obj);
+    const inNamespace = this.objects.get(namespace);
+    const cached = inNamespace?.get(nameOf(obj));
+    if (!inNamespace || !cached) return;
+    inNamespace.delete(nameOf(obj));
+    if (inNamespace.size === 0) this.objects.delete(namespace);
+    if (this.options.indexBy) this.reindex(obj, undefined);
+    this.options.handlers.onDelete?.(obj);
+  }
+
   private reindex(obj: T, value: string | undefined): void {
-    const key = `${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
+    const key = `${namespaceOf(obj)}/${nameOf(obj)}`;
     const previous = this.indexedAs.get(key);
     if (previous !== undefined && previous !== value) {
       const bucket = this.index.get(previous);
@@ -176,31 +296,10 @@ export class ResilientInformer<T extends KubernetesObject> implements ObjectCach
     bucket.set(key, obj);
   }
 
-  list(namespace?: string): ReadonlyArray<T> {
-    return this.informer.list(namespace);
-  }
-
-  private async run(): Promise<void> {
-    if (this.stopped) return;
-    this.failedSinceStart = false;
-    try {
-      await this.informer.start();
-    } catch (err) {
-      this.onError(err);
-      return;
-    }
-    if (this.failedSinceStart || this.stopped) return;
-    this.backoffMs = this.minBackoffMs;
-    if (this.absent) {
-      this.absent = false;
-      this.options.log.info({ informer: this.options.name }, 'resource available again');
-    }
-    this.markSynced();
-  }
-
   private onError(err: unknown): void {
-    this.failedSinceStart = true;
     if (this.stopped || this.restartTimer) return;
+    this.life++;
+    this.watchAbort?.abort();
     const delay = this.backoffMs;
     this.backoffMs = Math.min(this.backoffMs * 2, this.maxBackoffMs);
     if (this.options.isAbsent?.(err)) {
@@ -212,7 +311,7 @@ export class ResilientInformer<T extends KubernetesObject> implements ObjectCach
     }
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;
-      void this.run();
+      void this.run(++this.life);
     }, delay);
     this.restartTimer.unref();
   }

@@ -1,81 +1,71 @@
-// The API clients the controller uses and the few writes it makes, each with
-// its error wrapped in a WasiOperatorError that says what failed.
+// The API calls the controller makes, over our own small client (see
+// kube/api-client.ts), each with its error wrapped in a WasiOperatorError
+// that says what failed.
+import type { CoreV1Event, KubernetesObject, V1Lease } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import {
-  ApiException,
-  CoordinationV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  KubernetesObjectApi,
-  PatchStrategy,
-  setHeaderOptions,
-  type KubeConfig,
-  type KubernetesObject,
-} from '@kubernetes/client-node';
-import { API_GROUP, API_VERSION, DAPR_COMPONENT_GROUP, DAPR_COMPONENT_PLURAL, DAPR_COMPONENT_VERSION, FIELD_MANAGER, WASIAPP_PLURAL } from '../api/names.js';
+  API_GROUP_VERSION,
+  DAPR_COMPONENT_GROUP,
+  DAPR_COMPONENT_PLURAL,
+  DAPR_COMPONENT_VERSION,
+  FIELD_MANAGER,
+  WASIAPP_PLURAL,
+} from '../api/names.js';
 import type { WasiApp } from '../api/wasiapp.js';
+import { KubeApiClient } from '../kube/api-client.js';
+import { apiCode, apiErrorMessage, isNotFound } from '../kube/api-error.js';
+import { accessFromClientNode, loadClusterAccess } from '../kube/cluster-access.js';
 import { WasiOperatorError } from '../util/errors.js';
-import { reuseConnections } from './connections.js';
+import { watchPath } from './informers.js';
+
+export { apiCode, apiErrorMessage, isNotFound };
 
 export interface KubeClients {
-  kubeConfig: KubeConfig;
-  core: CoreV1Api;
-  custom: CustomObjectsApi;
-  coordination: CoordinationV1Api;
-  objects: KubernetesObjectApi;
+  api: KubeApiClient;
 }
 
-export function makeKubeClients(kubeConfig: KubeConfig): KubeClients {
-  reuseConnections(kubeConfig);
-  return {
-    kubeConfig,
-    core: kubeConfig.makeApiClient(CoreV1Api),
-    custom: kubeConfig.makeApiClient(CustomObjectsApi),
-    coordination: kubeConfig.makeApiClient(CoordinationV1Api),
-    objects: KubernetesObjectApi.makeApiClient(kubeConfig),
-  };
-}
-
-export function apiCode(err: unknown): number | undefined {
-  if (err instanceof ApiException) return err.code;
-  const code = (err as { code?: unknown; statusCode?: unknown } | null)?.code ?? (err as { statusCode?: unknown } | null)?.statusCode;
-  return typeof code === 'number' ? code : undefined;
-}
-
-export function isNotFound(err: unknown): boolean {
-  return apiCode(err) === 404;
+/** Clients from a client-node KubeConfig (tests, the demo), else a kubeconfig path, KUBECONFIG, ~/.kube/config or in-cluster. */
+export async function makeKubeClients(source: { kubeConfig?: KubeConfig; kubeconfigPath?: string }): Promise<KubeClients> {
+  const access = source.kubeConfig ? await accessFromClientNode(source.kubeConfig, 'the given KubeConfig') : await loadClusterAccess(source.kubeconfigPath);
+  return { api: new KubeApiClient(access) };
 }
 
 export function isConflict(err: unknown): boolean {
   return apiCode(err) === 409 || (err instanceof WasiOperatorError && apiCode(err.cause) === 409);
 }
 
-/** The API server's own words from an ApiException body, else the error message. */
-export function apiErrorMessage(err: unknown): string {
-  if (err instanceof ApiException) {
-    const body = err.body as unknown;
-    if (typeof body === 'string') {
-      try {
-        const status = JSON.parse(body) as { message?: string };
-        if (status.message) return status.message;
-      } catch {
-        return body;
-      }
-    }
-    if (body && typeof body === 'object' && 'message' in body) return String((body as { message: unknown }).message);
-    return `HTTP ${err.code}`;
-  }
-  return err instanceof Error ? err.message : String(err);
-}
-
 function describe(obj: KubernetesObject): string {
   return `${obj.kind} ${obj.metadata?.namespace}/${obj.metadata?.name}`;
 }
 
-/** Server-side apply with our field manager, taking over fields other managers hold (the controller convention). */
+/** The kinds the controller applies, by apiVersion/kind: their collection's plural. */
+const APPLIED_PLURALS: Record<string, string> = {
+  'v1/Pod': 'pods',
+  [`${DAPR_COMPONENT_GROUP}/${DAPR_COMPONENT_VERSION}/Component`]: DAPR_COMPONENT_PLURAL,
+};
+
+function objectPath(obj: KubernetesObject): string {
+  const plural = APPLIED_PLURALS[`${obj.apiVersion}/${obj.kind}`];
+  if (!plural) throw new WasiOperatorError('ERR_APPLY', `cannot apply ${describe(obj)}: the controller does not manage ${obj.apiVersion} ${obj.kind}`);
+  return `${watchPath(obj.apiVersion as string, plural, obj.metadata?.namespace)}/${obj.metadata?.name}`;
+}
+
+/**
+ * Server-side apply with our field manager, taking over fields other
+ * managers hold (the controller convention). fieldValidation=Ignore skips
+ * only the API server's second, strict parse of the body, which looks for
+ * duplicate keys, and JSON.stringify never writes one; the object itself is
+ * still checked against its schema.
+ */
 export async function applyObject<T extends KubernetesObject>(clients: KubeClients, obj: T): Promise<T> {
   try {
-    return await clients.objects.patch(obj, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+    return await clients.api.request<T>('PATCH', objectPath(obj), {
+      query: { fieldManager: FIELD_MANAGER, force: true, fieldValidation: 'Ignore' },
+      body: obj,
+      contentType: 'application/apply-patch+yaml',
+    });
   } catch (err) {
+    if (err instanceof WasiOperatorError && err.code === 'ERR_APPLY') throw err;
     throw new WasiOperatorError('ERR_APPLY', `cannot apply ${describe(obj)}: ${apiErrorMessage(err)}`, { cause: err });
   }
 }
@@ -83,11 +73,8 @@ export async function applyObject<T extends KubernetesObject>(clients: KubeClien
 /** Deletes a Pod if it is still the one we looked at (uid precondition); gone already is fine. */
 export async function deletePod(clients: KubeClients, namespace: string, name: string, uid: string | undefined): Promise<void> {
   try {
-    await clients.core.deleteNamespacedPod({
-      name,
-      namespace,
-      propagationPolicy: 'Background',
-      body: uid ? { preconditions: { uid } } : {},
+    await clients.api.request('DELETE', `${watchPath('v1', 'pods', namespace)}/${name}`, {
+      body: { propagationPolicy: 'Background', ...(uid ? { preconditions: { uid } } : {}) },
     });
   } catch (err) {
     if (isNotFound(err) || apiCode(err) === 409) return;
@@ -98,12 +85,7 @@ export async function deletePod(clients: KubeClients, namespace: string, name: s
 /** Deletes a Dapr Component if it is still the one we looked at; gone already is fine. */
 export async function deleteComponent(clients: KubeClients, namespace: string, name: string, uid: string | undefined): Promise<void> {
   try {
-    await clients.custom.deleteNamespacedCustomObject({
-      group: DAPR_COMPONENT_GROUP,
-      version: DAPR_COMPONENT_VERSION,
-      plural: DAPR_COMPONENT_PLURAL,
-      namespace,
-      name,
+    await clients.api.request('DELETE', `${watchPath(`${DAPR_COMPONENT_GROUP}/${DAPR_COMPONENT_VERSION}`, DAPR_COMPONENT_PLURAL, namespace)}/${name}`, {
       body: uid ? { preconditions: { uid } } : {},
     });
   } catch (err) {
@@ -120,19 +102,40 @@ export async function deleteComponent(clients: KubeClients, namespace: string, n
 export async function patchAppStatus(clients: KubeClients, app: WasiApp, statusPatch: unknown): Promise<WasiApp> {
   const { namespace, name, resourceVersion } = app.metadata;
   try {
-    return (await clients.custom.patchNamespacedCustomObjectStatus(
-      {
-        group: API_GROUP,
-        version: API_VERSION,
-        plural: WASIAPP_PLURAL,
-        namespace: namespace as string,
-        name: name as string,
-        body: { metadata: { resourceVersion }, status: statusPatch },
-        fieldManager: FIELD_MANAGER,
-      },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    )) as WasiApp;
+    return await clients.api.request<WasiApp>('PATCH', `${watchPath(API_GROUP_VERSION, WASIAPP_PLURAL, namespace)}/${name}/status`, {
+      query: { fieldManager: FIELD_MANAGER },
+      body: { metadata: { resourceVersion }, status: statusPatch },
+      contentType: 'application/merge-patch+json',
+    });
   } catch (err) {
     throw new WasiOperatorError('ERR_STATUS_UPDATE', `cannot update status of WasiApp ${namespace}/${name}: ${apiErrorMessage(err)}`, { cause: err });
   }
+}
+
+/** Where the event recorder writes. */
+export interface EventSink {
+  createNamespacedEvent(args: { namespace: string; body: CoreV1Event }): Promise<unknown>;
+}
+
+export function eventSink(clients: KubeClients): EventSink {
+  return {
+    createNamespacedEvent: ({ namespace, body }) => clients.api.request('POST', watchPath('v1', 'events', namespace), { body }),
+  };
+}
+
+/** The Lease calls leader election makes; errors are KubeApiErrors (404, 409 are expected). */
+export interface LeaseApi {
+  read(namespace: string, name: string): Promise<V1Lease>;
+  create(namespace: string, lease: V1Lease): Promise<V1Lease>;
+  /** A compare-and-swap when `lease` carries its resourceVersion. */
+  replace(namespace: string, name: string, lease: V1Lease): Promise<V1Lease>;
+}
+
+export function leaseApi(clients: KubeClients): LeaseApi {
+  const leases = (namespace: string): string => watchPath('coordination.k8s.io/v1', 'leases', namespace);
+  return {
+    read: (namespace, name) => clients.api.request('GET', `${leases(namespace)}/${name}`),
+    create: (namespace, lease) => clients.api.request('POST', leases(namespace), { body: lease }),
+    replace: (namespace, name, lease) => clients.api.request('PUT', `${leases(namespace)}/${name}`, { body: lease }),
+  };
 }

@@ -5,9 +5,29 @@
 // replicas does not matter); writes use the Lease's resourceVersion, so two
 // candidates never both win. A leader that cannot renew within the renew
 // deadline stops leading for good, like controller-runtime's manager.
-import { ApiException, V1MicroTime, type CoordinationV1Api, type V1Lease, type V1LeaseSpec } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { LeaderElectionOptions } from './config.js';
+import { apiCode, type LeaseApi } from './kube.js';
+
+/** A Lease as JSON: its times are MicroTime strings. */
+interface LeaseSpec {
+  holderIdentity?: string;
+  leaseDurationSeconds?: number;
+  acquireTime?: string;
+  renewTime?: string;
+  leaseTransitions?: number;
+  [field: string]: unknown;
+}
+interface Lease {
+  metadata?: { name?: string; namespace?: string; resourceVersion?: string; [field: string]: unknown };
+  spec?: LeaseSpec;
+  [field: string]: unknown;
+}
+
+/** metav1.MicroTime's wire form: RFC 3339 with exactly six fractional digits. */
+export function microTime(date: Date = new Date()): string {
+  return date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
 
 export interface LeaderCallbacks {
   onStartedLeading(): void;
@@ -28,7 +48,7 @@ export class LeaderElector {
   private observedLeader = '';
 
   constructor(
-    private readonly api: CoordinationV1Api,
+    private readonly api: LeaseApi,
     private readonly options: LeaderElectorOptions,
     private readonly callbacks: LeaderCallbacks,
     private readonly log: Logger,
@@ -86,17 +106,17 @@ export class LeaderElector {
 
   private async tryAcquireOrRenew(): Promise<boolean> {
     const { namespace, leaseName: name, identity, leaseDurationSeconds } = this.options;
-    const now = new V1MicroTime();
-    let lease: V1Lease;
+    const now = microTime();
+    let lease: Lease;
     try {
-      lease = await this.api.readNamespacedLease({ name, namespace });
+      lease = (await this.api.read(namespace, name)) as Lease;
     } catch (err) {
-      if (!(err instanceof ApiException) || err.code !== 404) throw err;
-      const spec: V1LeaseSpec = { holderIdentity: identity, leaseDurationSeconds, acquireTime: now, renewTime: now, leaseTransitions: 0 };
+      if (apiCode(err) !== 404) throw err;
+      const spec: LeaseSpec = { holderIdentity: identity, leaseDurationSeconds, acquireTime: now, renewTime: now, leaseTransitions: 0 };
       try {
-        await this.api.createNamespacedLease({ namespace, body: { metadata: { name, namespace }, spec } });
+        await this.api.create(namespace, { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace }, spec } as never);
       } catch (createErr) {
-        if (createErr instanceof ApiException && createErr.code === 409) return false;
+        if (apiCode(createErr) === 409) return false;
         throw createErr;
       }
       this.observe(identity, spec);
@@ -110,7 +130,7 @@ export class LeaderElector {
     if (holder !== '' && holder !== identity && this.observedAt + durationMs > Date.now()) return false;
 
     const mine = holder === identity;
-    const next: V1LeaseSpec = {
+    const next: LeaseSpec = {
       ...spec,
       holderIdentity: identity,
       leaseDurationSeconds,
@@ -120,16 +140,16 @@ export class LeaderElector {
     };
     try {
       // The resourceVersion in the body makes this a compare-and-swap.
-      await this.api.replaceNamespacedLease({ name, namespace, body: { ...lease, spec: next } });
+      await this.api.replace(namespace, name, { ...lease, spec: next } as never);
     } catch (err) {
-      if (err instanceof ApiException && err.code === 409) return false;
+      if (apiCode(err) === 409) return false;
       throw err;
     }
     this.observe(identity, next);
     return true;
   }
 
-  private observe(holder: string, spec: V1LeaseSpec): void {
+  private observe(holder: string, spec: LeaseSpec): void {
     const record = `${holder}|${String(spec.renewTime ?? '')}|${spec.leaseTransitions ?? 0}`;
     if (record !== this.observedRecord) {
       this.observedRecord = record;
@@ -147,11 +167,11 @@ export class LeaderElector {
   private async release(): Promise<void> {
     const { namespace, leaseName: name, identity } = this.options;
     try {
-      const lease = await this.api.readNamespacedLease({ name, namespace });
+      const lease = (await this.api.read(namespace, name)) as Lease;
       if (lease.spec?.holderIdentity !== identity) return;
-      const now = new V1MicroTime();
-      const spec: V1LeaseSpec = { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: now, acquireTime: now };
-      await this.api.replaceNamespacedLease({ name, namespace, body: { ...lease, spec } });
+      const now = microTime();
+      const spec: LeaseSpec = { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: now, acquireTime: now };
+      await this.api.replace(namespace, name, { ...lease, spec } as never);
       this.log.info({ lease: this.leaseRef() }, 'released lease');
     } catch (err) {
       this.log.warn({ err, lease: this.leaseRef() }, 'cannot release lease');

@@ -1,13 +1,13 @@
 // startOperator: the whole operator in one process (probes, metrics, leader
 // election, controller). The CLI wraps it; tests run it in-process.
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { OperatorConfig } from '../api/operator-config.js';
 import { DEFAULT_LEASE_NAME, defaultIdentity, type LeaderElectionOptions } from './config.js';
 import { Controller } from './controller.js';
 import { EventRecorder } from './events.js';
 import { startHttpServer, type HttpServer } from './http-server.js';
-import { makeKubeClients } from './kube.js';
+import { eventSink, leaseApi, makeKubeClients } from './kube.js';
 import { LeaderElector } from './leader-election.js';
 import { createLogger } from './logger.js';
 import { METRICS_CONTENT_TYPE, OperatorMetrics } from './metrics.js';
@@ -48,14 +48,6 @@ export interface RunningOperator {
   stop(): Promise<void>;
 }
 
-function loadKubeConfig(options: StartOperatorOptions): KubeConfig {
-  if (options.kubeConfig) return options.kubeConfig;
-  const kc = new KubeConfig();
-  if (options.kubeconfigPath) kc.loadFromFile(options.kubeconfigPath);
-  else kc.loadFromDefault();
-  return kc;
-}
-
 export async function startOperator(options: StartOperatorOptions): Promise<RunningOperator> {
   const election: LeaderElectionOptions = {
     enabled: options.leaderElection?.enabled ?? true,
@@ -67,10 +59,11 @@ export async function startOperator(options: StartOperatorOptions): Promise<Runn
     retryPeriodSeconds: options.leaderElection?.retryPeriodSeconds ?? 2,
   };
   const log = (options.logger ?? createLogger(options.logLevel ?? 'info')).child({ identity: election.identity });
-  const clients = makeKubeClients(loadKubeConfig(options));
+  const clients = await makeKubeClients(options);
+  log.info({ apiServer: clients.api.access.server, credentials: clients.api.access.source }, 'connecting to the API server');
   const metrics = new OperatorMetrics();
   // Events wait while new apps wait for their Pods (see events.ts).
-  const events: EventRecorder = new EventRecorder(clients.core, { instance: election.identity, log, holdWhile: (): boolean => controller.hasNewWork });
+  const events: EventRecorder = new EventRecorder(eventSink(clients), { instance: election.identity, log, holdWhile: (): boolean => controller.hasNewWork });
   const controller: Controller = new Controller({
     config: options.config,
     clients,
@@ -91,7 +84,7 @@ export async function startOperator(options: StartOperatorOptions): Promise<Runn
 
   const elector = election.enabled
     ? new LeaderElector(
-        clients.coordination,
+        leaseApi(clients),
         election,
         {
           onStartedLeading: () => {
@@ -136,6 +129,7 @@ export async function startOperator(options: StartOperatorOptions): Promise<Runn
     }
   } catch (err) {
     await Promise.all(servers.map((s) => s.close()));
+    await clients.api.close();
     throw err;
   }
 
@@ -158,6 +152,7 @@ export async function startOperator(options: StartOperatorOptions): Promise<Runn
       metrics.setLeader(false);
       await events.flush();
       await Promise.all(servers.map((s) => s.close()));
+      await clients.api.close();
       log.info('shut down');
     })();
     return stopping;

@@ -8,19 +8,17 @@
 // Priorities (see workqueue.ts): an app whose current generation the
 // operator has not yet acted on is new work and goes first; everything a
 // child's change, a store group or our own status write wakes is a follow-up.
-import type { KubernetesObject, ObjectCache, V1Pod } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import {
-  API_GROUP,
   API_GROUP_VERSION,
-  API_VERSION,
   DAPR_COMPONENT_GROUP,
   DAPR_COMPONENT_PLURAL,
   DAPR_COMPONENT_VERSION,
   WASIAPP_PLURAL,
 } from '../api/names.js';
 import type { WasiApp } from '../api/wasiapp.js';
-import { ResilientInformer, trimMetadata, watchPath } from './informers.js';
+import { ResilientInformer, trimMetadata, watchPath, type ObjectCache } from './informers.js';
 import { keyOf, ownerKeyOf } from './keys.js';
 import type { Priority } from './workqueue.js';
 import { isNotFound, type KubeClients } from './kube.js';
@@ -98,7 +96,7 @@ export interface WatchOptions {
 export function createWatches(options: WatchOptions): Watches {
   const { clients, enqueue, log } = options;
   const scopes = options.namespaces.length === 0 ? [''] : options.namespaces;
-  const kubeConfig = clients.kubeConfig;
+  const api = clients.api;
   const componentGroupVersion = `${DAPR_COMPONENT_GROUP}/${DAPR_COMPONENT_VERSION}`;
   const podSelector = `${LABEL_MANAGED_BY}=${MANAGED_BY_LABEL_VALUE},${LABEL_GENERATION}`;
 
@@ -147,12 +145,8 @@ export function createWatches(options: WatchOptions): Watches {
     (ns) =>
       new ResilientInformer<WasiApp>({
         name: 'wasiapps',
-        kubeConfig,
+        api,
         path: watchPath(API_GROUP_VERSION, WASIAPP_PLURAL, ns || undefined),
-        list: () =>
-          ns
-            ? clients.custom.listNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, plural: WASIAPP_PLURAL, namespace: ns })
-            : clients.custom.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural: WASIAPP_PLURAL }),
         log,
         handlers: {
           onAdd: (app) => onAppEvent(app, false),
@@ -184,13 +178,9 @@ export function createWatches(options: WatchOptions): Watches {
     (ns) =>
       new ResilientInformer<V1Pod>({
         name: 'pods',
-        kubeConfig,
+        api,
         path: watchPath('v1', 'pods', ns || undefined),
         labelSelector: podSelector,
-        list: () =>
-          ns
-            ? clients.core.listNamespacedPod({ namespace: ns, labelSelector: podSelector })
-            : clients.core.listPodForAllNamespaces({ labelSelector: podSelector }),
         log,
         handlers: { onAdd: enqueueOwner, onUpdate: enqueueOwner, onDelete: enqueueOwner },
         trim: trimPod,
@@ -202,17 +192,8 @@ export function createWatches(options: WatchOptions): Watches {
     (ns) =>
       new ResilientInformer<ComponentObject>({
         name: 'components',
-        kubeConfig,
+        api,
         path: watchPath(componentGroupVersion, DAPR_COMPONENT_PLURAL, ns || undefined),
-        list: () =>
-          ns
-            ? clients.custom.listNamespacedCustomObject({
-                group: DAPR_COMPONENT_GROUP,
-                version: DAPR_COMPONENT_VERSION,
-                plural: DAPR_COMPONENT_PLURAL,
-                namespace: ns,
-              })
-            : clients.custom.listClusterCustomObject({ group: DAPR_COMPONENT_GROUP, version: DAPR_COMPONENT_VERSION, plural: DAPR_COMPONENT_PLURAL }),
         log,
         handlers: { onAdd: enqueueReferrers, onUpdate: enqueueReferrers, onDelete: enqueueAfterComponentDelete },
         // Without Dapr's CRD the operator still runs apps with dapr.enabled=false.

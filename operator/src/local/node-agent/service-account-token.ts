@@ -8,7 +8,7 @@ import { renameSync, writeFileSync } from 'node:fs';
 import type { CoreV1Api, V1Pod, V1ServiceAccountTokenProjection } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { WasiOperatorError } from '../../util/errors.js';
-import { apiErrorMessage } from '../../controller/kube.js';
+import { apiErrorMessage } from '../../kube/api-error.js';
 
 /** What a projected source asks for when it names no lifetime (the API's default). */
 const DEFAULT_EXPIRATION_SECONDS = 3600;
