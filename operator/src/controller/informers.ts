@@ -305,6 +305,8 @@ export class ResilientInformer<T extends KubernetesObject> implements ObjectCach
     if (this.options.isAbsent?.(err)) {
       if (!this.absent) this.options.log.warn({ informer: this.options.name, err, retryInMs: delay }, 'resource not served by the API server');
       this.absent = true;
+      // Synced but empty: what was cached is gone with the resource.
+      for (const obj of this.list()) this.remove(obj);
       this.markSynced();
     } else {
       this.options.log.warn({ informer: this.options.name, err, retryInMs: delay }, 'informer failed; restarting');

@@ -79,8 +79,11 @@ function needsClientNode(user: Fields, cluster: Fields): boolean {
  * Relative file paths are relative to the kubeconfig's directory.
  */
 export function accessFromKubeconfig(doc: unknown, path: string, contextName?: string): ClusterAccess | undefined {
+  return accessFromDoc(doc, dirname(resolve(path)), `kubeconfig ${path}`, contextName);
+}
+
+function accessFromDoc(doc: unknown, base: string, source: string, contextName?: string): ClusterAccess | undefined {
   const config = (doc ?? {}) as Fields;
-  const source = `kubeconfig ${path}`;
   const current = contextName ?? str(config['current-context']);
   if (!current) throw new WasiOperatorError('ERR_KUBECONFIG', `${source}: no current-context`);
   const context = entry(config.contexts, current, 'context', source);
@@ -88,8 +91,15 @@ export function accessFromKubeconfig(doc: unknown, path: string, contextName?: s
   const user = context.user !== undefined ? entry(config.users, String(context.user), 'user', source) : {};
   if (needsClientNode(user, cluster)) return undefined;
 
-  const base = dirname(resolve(path));
-  const file = (v: unknown): string | undefined => (str(v) ? readFileSync(isAbsolute(v as string) ? (v as string) : join(base, v as string)) : undefined)?.toString();
+  const file = (v: unknown): string | undefined => {
+    if (!str(v)) return undefined;
+    const filePath = isAbsolute(v as string) ? (v as string) : join(base, v as string);
+    try {
+      return readFileSync(filePath, 'utf8');
+    } catch (err) {
+      throw new WasiOperatorError('ERR_KUBECONFIG', `${source}: cannot read ${filePath}: ${(err as Error).message}`, { cause: err });
+    }
+  };
   const data = (v: unknown): Buffer | undefined => (str(v) ? Buffer.from(v as string, 'base64') : undefined);
   const server = str(cluster.server);
   if (!server) throw new WasiOperatorError('ERR_KUBECONFIG', `${source}: cluster "${String(context.cluster)}" has no server`);
@@ -106,8 +116,9 @@ export function accessFromKubeconfig(doc: unknown, path: string, contextName?: s
   const token = str(user.token);
   const username = str(user.username);
   let authorization: () => string | undefined = () => undefined;
-  if (token) authorization = () => `Bearer ${token}`;
-  else if (tokenPath) authorization = tokenFromFile(isAbsolute(tokenPath) ? tokenPath : join(base, tokenPath));
+  // client-go: a token file, re-read as it rotates, takes precedence over a static token.
+  if (tokenPath) authorization = tokenFromFile(isAbsolute(tokenPath) ? tokenPath : join(base, tokenPath));
+  else if (token) authorization = () => `Bearer ${token}`;
   else if (username) {
     const basic = `Basic ${Buffer.from(`${username}:${str(user.password) ?? ''}`).toString('base64')}`;
     authorization = () => basic;
@@ -160,26 +171,63 @@ async function viaClientNode(load: (kc: KubeConfig) => void, source: string): Pr
   return accessFromClientNode(kc, source);
 }
 
-function fromFile(path: string): Promise<ClusterAccess> | ClusterAccess {
-  let doc: unknown;
+function readKubeconfig(path: string): Fields {
   try {
-    doc = yaml.load(readFileSync(path, 'utf8'));
+    return (yaml.load(readFileSync(path, 'utf8')) ?? {}) as Fields;
   } catch (err) {
     throw new WasiOperatorError('ERR_KUBECONFIG', `cannot read kubeconfig ${path}: ${(err as Error).message}`, { cause: err });
   }
-  return accessFromKubeconfig(doc, path) ?? viaClientNode((kc) => kc.loadFromFile(path), `kubeconfig ${path}`);
+}
+
+function fromFile(path: string): Promise<ClusterAccess> | ClusterAccess {
+  return accessFromKubeconfig(readKubeconfig(path), path) ?? viaClientNode((kc) => kc.loadFromFile(path), `kubeconfig ${path}`);
+}
+
+/** The file paths a kubeconfig may hold, made absolute against its own directory (before files are merged). */
+function absolutePaths(doc: Fields, dir: string): Fields {
+  const fix = (fields: Fields | undefined, key: string): void => {
+    const v = str(fields?.[key]);
+    if (fields && v && !isAbsolute(v)) fields[key] = join(dir, v);
+  };
+  for (const { cluster } of (doc.clusters as NamedEntry<Fields>[] | undefined) ?? []) fix(cluster, 'certificate-authority');
+  for (const { user } of (doc.users as NamedEntry<Fields>[] | undefined) ?? []) {
+    for (const key of ['client-certificate', 'client-key', 'tokenFile']) fix(user, key);
+    fix((user?.['auth-provider'] as { config?: Fields } | undefined)?.config, 'tokenFile');
+  }
+  return doc;
 }
 
 /**
- * client-go's order: an explicit path; else KUBECONFIG (a path list; more
- * than one existing file is merged by client-node); else ~/.kube/config;
- * else the in-cluster service account.
+ * A KUBECONFIG list merged as client-go merges it: the first file to name a
+ * cluster, user or context wins, and so does the first current-context.
+ */
+export function mergeKubeconfigs(paths: string[]): Fields {
+  const merged: Fields = { apiVersion: 'v1', kind: 'Config', clusters: [], users: [], contexts: [] };
+  for (const path of paths) {
+    const doc = absolutePaths(readKubeconfig(path), dirname(resolve(path)));
+    for (const list of ['clusters', 'users', 'contexts'] as const) {
+      const into = merged[list] as NamedEntry<Fields>[];
+      for (const item of (doc[list] as NamedEntry<Fields>[] | undefined) ?? []) if (!into.some((e) => e.name === item.name)) into.push(item);
+    }
+    merged['current-context'] ??= str(doc['current-context']);
+  }
+  return merged;
+}
+
+/**
+ * client-go's order: an explicit path; else KUBECONFIG (a path list, its
+ * missing files skipped, the rest merged); else ~/.kube/config; else the
+ * in-cluster service account.
  */
 export async function loadClusterAccess(kubeconfigPath?: string, env: NodeJS.ProcessEnv = process.env): Promise<ClusterAccess> {
   if (kubeconfigPath) return fromFile(kubeconfigPath);
   const listed = (env.KUBECONFIG ?? '').split(delimiter).filter((p) => p !== '' && existsSync(p));
   if (listed.length === 1) return fromFile(listed[0] as string);
-  if (listed.length > 1) return viaClientNode((kc) => kc.loadFromDefault(), `KUBECONFIG ${listed.join(delimiter)}`);
+  if (listed.length > 1) {
+    const merged = mergeKubeconfigs(listed);
+    const source = `KUBECONFIG ${listed.join(delimiter)}`;
+    return accessFromDoc(merged, '/', source) ?? viaClientNode((kc) => kc.loadFromString(yaml.dump(merged)), source);
+  }
   const home = join(env.HOME ?? homedir(), '.kube', 'config');
   if (existsSync(home)) return fromFile(home);
   const inCluster = inClusterAccess(env);
