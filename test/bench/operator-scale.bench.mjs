@@ -7,10 +7,12 @@
 //     operator watches, buildHostPod turns each into its Pod (owner reference
 //     included), and the clock runs from the first Pod create to the moment a
 //     watch has seen the 1,000th Pod; C creates in flight at a time. It runs
-//     twice: with stock client-node 2.0.1, which opens a new TLS connection
-//     for every request (informational), and with pooled connections, the
-//     transport the operator uses — the reference of the ratio, so the ratio
-//     shows the operator's own overhead, not a transport difference.
+//     with stock client-node 2.0.1, which opens a new TLS connection for
+//     every request (informational), and with client-node on one reused
+//     connection pool — the plain client, the reference of the ratio. Then,
+//     for information, the operator's own small REST client (kube/) posts the
+//     same Pods, and server-side applies them as the operator does: the
+//     request's own cost, without informers, queue or reconciles.
 // (b) the figure: 1,000 WasiApps are created (untimed) in a second namespace
 //     while no operator runs — applied at once — then `wasi-operator
 //     controller --concurrency=C` starts as a child process watching it; the
@@ -59,14 +61,13 @@ const TIMEOUT_MS = 15 * 60 * 1000;
 
 const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
 
-/** Creates `pods` with `kc` at CONCURRENCY; ms from the first create until a watch has seen them all. */
-async function timePodCreates(label, cluster, watchKc, kc, namespace, pods) {
-  const core = kc.makeApiClient(CoreV1Api);
+/** Runs `create` for each of `pods` at CONCURRENCY; ms from the first create until a watch has seen them all. */
+async function timePodCreates(label, cluster, watchKc, namespace, pods, create) {
   const watcher = await watchPods(watchKc, namespace);
   progress(`${label}: creating ${pods.length} Pods at concurrency ${CONCURRENCY}`);
   const cpu = { own: ownCpuSeconds(), plane: controlPlaneCpuSeconds(cluster.pids), byProcess: controlPlaneCpuByProcess(cluster.pids) };
   const started = performance.now();
-  await runPool(pods.length, CONCURRENCY, (i) => core.createNamespacedPod({ namespace, body: pods[i] }));
+  await runPool(pods.length, CONCURRENCY, (i) => create(pods[i]));
   const done = await within(watcher.reached(pods.length), TIMEOUT_MS, () => `${watcher.count} of ${pods.length} Pods seen`);
   watcher.stop();
   const millis = done - started;
@@ -78,15 +79,43 @@ async function timePodCreates(label, cluster, watchKc, kc, namespace, pods) {
   return millis;
 }
 
+/**
+ * The references: client-node (stock, then pooled: the ratio's reference),
+ * then, for information, the operator's own REST client posting the same
+ * Pods, and the same client server-side applying them as the operator does:
+ * the cost of the request alone, without informers, queue or reconcile.
+ */
 async function plainClient(cluster, pooled, namespace) {
-  const { buildHostPod } = await distImport('resources/pod.js');
+  const [{ buildHostPod }, { KubeApiClient }, { loadClusterAccess }, { applyObject }] = await Promise.all([
+    distImport('resources/pod.js'),
+    distImport('kube/api-client.js'),
+    distImport('kube/cluster-access.js'),
+    distImport('controller/kube.js'),
+  ]);
   progress(`reference: creating ${APPS} WasiApps (untimed) in ${namespace} to build their Pods from`);
   const apps = await createApps(pooled, namespace, APPS, CONCURRENCY);
   const pods = apps.map((app) => buildHostPod(app, OPERATOR_CONFIG));
-  const stockMillis = await timePodCreates('reference, stock client-node', cluster, pooled, cluster.kc, namespace, pods);
+  const viaClientNode = (kc) => {
+    const core = kc.makeApiClient(CoreV1Api);
+    return (pod) => core.createNamespacedPod({ namespace, body: pod });
+  };
+  const stockMillis = await timePodCreates('reference, stock client-node', cluster, pooled, namespace, pods, viaClientNode(cluster.kc));
   await emptyNamespace(pooled, namespace, { keepApps: true });
-  const pooledMillis = await timePodCreates('reference, pooled connections', cluster, pooled, pooled, namespace, pods);
-  return { stockMillis, pooledMillis };
+  const pooledMillis = await timePodCreates('reference, pooled connections', cluster, pooled, namespace, pods, viaClientNode(pooled));
+  const api = new KubeApiClient(await loadClusterAccess(cluster.kubeconfigPath));
+  try {
+    await emptyNamespace(pooled, namespace, { keepApps: true });
+    const leanCreateMillis = await timePodCreates("the operator's REST client, POST", cluster, pooled, namespace, pods, (pod) =>
+      api.request('POST', `/api/v1/namespaces/${namespace}/pods`, { body: pod }),
+    );
+    await emptyNamespace(pooled, namespace, { keepApps: true });
+    const leanApplyMillis = await timePodCreates("the operator's REST client, server-side apply", cluster, pooled, namespace, pods, (pod) =>
+      applyObject({ api }, pod),
+    );
+    return { stockMillis, pooledMillis, leanCreateMillis, leanApplyMillis };
+  } finally {
+    await api.close();
+  }
 }
 
 /** CPU use since `cpu` was taken, as "operator 1.2 s, app creator 0.3 s, control plane 4.5 s". */
@@ -170,7 +199,7 @@ try {
   const pooled = await pooledKubeConfig(cluster.kubeconfigPath);
   const plainNamespace = await cluster.createNamespace('bench-plain');
   const operatorNamespace = await cluster.createNamespace('bench-operator');
-  const { stockMillis, pooledMillis } = await plainClient(cluster, pooled, plainNamespace);
+  const { stockMillis, pooledMillis, leanCreateMillis, leanApplyMillis } = await plainClient(cluster, pooled, plainNamespace);
   progress(`deleting the reference's Pods and WasiApps`);
   await emptyNamespace(pooled, plainNamespace);
   const operatorMillis = await operatorOnAppliedApps(cluster, pooled, operatorNamespace, join(cluster.stateDir, 'operator.log'));
@@ -184,6 +213,8 @@ try {
       ` ${seconds(pooledMillis)} → ratio ${ratio(r)}; goal ≤ ${GOAL}: ${met ? 'met' : 'missed'}` +
       ` (Dapr off; operator --concurrency=${CONCURRENCY} as a child process; both with pooled connections —` +
       ` stock client-node, a TLS connection per request: ${seconds(stockMillis)};` +
+      ` the operator's own REST client creating the same Pods: ${seconds(leanCreateMillis)} (POST), ${seconds(leanApplyMillis)} (server-side apply),` +
+      ` operator ratio to those ${ratio(operatorMillis / leanCreateMillis)} and ${ratio(operatorMillis / leanApplyMillis)};` +
       ` the operator running while the ${APPS} WasiApps are created, creates included: ${seconds(applyingMillis)}, ratio ${ratio(applyingMillis / pooledMillis)};` +
       ` ${loadNote(availableParallelism())})`,
   );
