@@ -43,6 +43,8 @@ import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
 import { startCluster, stopCluster, type ClusterHandle } from '../../operator/src/local/cluster/cluster.js';
 import { startNodeAgent, type NodeAgent } from '../../operator/src/local/node-agent/node-agent.js';
+import { kubeletTlsOf } from '../../operator/src/local/cluster/node-agent-process.js';
+import { clusterPaths } from '../../operator/src/local/cluster/state-dir.js';
 import { isToolCurrent } from '../../operator/src/local/tools/go-build.js';
 import { ETCD, KUBERNETES } from '../../operator/src/local/tools/pins.js';
 
@@ -137,7 +139,12 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
   const kc = handle.kubeConfig();
   let nodeAgent: NodeAgent | undefined;
   if (options.nodeAgent) {
-    const agentOptions = { kc, workDir: join(stateDir, 'node-agent'), log: pino({ level: verbose ? 'info' : 'silent' }) };
+    const agentOptions = {
+      kc,
+      workDir: join(stateDir, 'node-agent'),
+      log: pino({ level: verbose ? 'info' : 'silent' }),
+      kubeletTls: kubeletTlsOf(clusterPaths(stateDir)),
+    };
     try {
       nodeAgent = await startNodeAgent(options.daprdPath ? { ...agentOptions, daprdPath: options.daprdPath } : agentOptions);
     } catch (err) {

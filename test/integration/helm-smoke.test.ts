@@ -201,6 +201,20 @@ describe('helm install on the local cluster', () => {
     expect(await kubectl(['get', 'wasi', 'seed', '-n', appNamespace])).toMatch(/seed\s+Succeeded\s+true/);
   }, 120_000);
 
+  test("kubectl logs shows the leading operator's log and the guest's Pod output", async () => {
+    const lease = await cluster.kc.makeApiClient(CoordinationV1Api).readNamespacedLease({ name: `${RELEASE}-leader`, namespace: releaseNamespace });
+    const leaderLog = await kubectl(['logs', '-n', releaseNamespace, lease.spec!.holderIdentity!]);
+    const messages = leaderLog
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => (JSON.parse(line) as { msg?: string }).msg);
+    expect(messages).toContain('became leader');
+    const seedPods = await core.listPodForAllNamespaces({ labelSelector: 'app.kubernetes.io/instance=seed,app.kubernetes.io/managed-by=wasi-operator' });
+    expect(seedPods.items).toHaveLength(1);
+    const seedPod = seedPods.items[0]!.metadata!;
+    expect(await kubectl(['logs', '-n', seedPod.namespace!, seedPod.name!])).toContain('Test successfully!');
+  }, 60_000);
+
   test('a killed operator is restarted with back-off, its restart counted, and Ready again', async () => {
     const [pod] = pods;
     const oldPid = pidOf(pod!);

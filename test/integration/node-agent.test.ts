@@ -2,7 +2,10 @@
 // Node the real scheduler binds Pods to, `wasi-host` containers run as local
 // processes, and the Pod status a kubelet would write (exit code, termination
 // message), on a real control plane.
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request } from 'node:https';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -12,6 +15,9 @@ import { API_GROUP, API_VERSION, WASIAPP_KIND, WASIAPP_PLURAL } from '../../oper
 import type { WasiApp, WasiAppSpec } from '../../operator/src/api/wasiapp.js';
 import { startNodeAgent, type NodeAgent } from '../../operator/src/local/node-agent/node-agent.js';
 import { repoRoot } from '../../operator/src/local/repo-root.js';
+import { kubeletTlsOf } from '../../operator/src/local/cluster/node-agent-process.js';
+import { pkiPaths } from '../../operator/src/local/cluster/pki.js';
+import { clusterPaths } from '../../operator/src/local/cluster/state-dir.js';
 import { buildHostPod } from '../../operator/src/resources/pod.js';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 import { operatorConfig } from '../helpers/wasiapp-fixtures.js';
@@ -28,7 +34,12 @@ const workDir = mkdtempSync(join(tmpdir(), 'wasi-node-agent-test-'));
 beforeAll(async () => {
   cluster = await startTestCluster();
   core = cluster.kc.makeApiClient(CoreV1Api);
-  agent = await startNodeAgent({ kc: cluster.kc, workDir, log: pino({ level: process.env.NODE_AGENT_LOG ?? 'silent' }) });
+  agent = await startNodeAgent({
+    kc: cluster.kc,
+    workDir,
+    kubeletTls: kubeletTlsOf(clusterPaths(cluster.stateDir)),
+    log: pino({ level: process.env.NODE_AGENT_LOG ?? 'silent' }),
+  });
   namespace = await cluster.createNamespace('node-agent');
   await core.createNamespacedConfigMap({
     namespace,
@@ -143,6 +154,86 @@ test('deleting a running Pod ends its process and the Pod goes away', async () =
   expect(() => process.kill(pid, 0)).toThrow();
 });
 
+
+/** The real kubectl against this cluster: its stdout, stderr and exit code (never throws on a non-zero exit). */
+async function kubectl(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)('kubectl', ['--kubeconfig', cluster.kubeconfigPath, '-n', namespace, ...args], {
+      env: { PATH: process.env.PATH, HOME: cluster.stateDir },
+      timeout: 60_000,
+    });
+    return { stdout, stderr, code: 0 };
+  } catch (err) {
+    const { stdout = '', stderr = '', code = 1 } = err as { stdout?: string; stderr?: string; code?: number };
+    return { stdout, stderr, code: typeof code === 'number' ? code : 1 };
+  }
+}
+
+describe('kubectl logs through the API server and the agent\'s kubelet API', () => {
+  test("prints the guest's output of a finished Pod", async () => {
+    const pod = await createHostPod('echo-env-args.wasm', { args: ['first', 'second'] });
+    await eventually(() => readPod(pod), finished);
+    const { stdout, code, stderr } = await kubectl('logs', pod.metadata!.name!);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stdout).toContain('arg:first\narg:second\n');
+  });
+
+  test('--tail and --limit-bytes cut the log as the kubelet does', async () => {
+    const pod = await createHostPod('echo-env-args.wasm', { args: ['a1', 'a2', 'a3'] });
+    await eventually(() => readPod(pod), finished);
+    const whole = (await kubectl('logs', pod.metadata!.name!)).stdout;
+    const lines = whole.split('\n').filter((l) => l !== '');
+    expect((await kubectl('logs', pod.metadata!.name!, '--tail=2')).stdout).toBe(`${lines.slice(-2).join('\n')}\n`);
+    expect((await kubectl('logs', pod.metadata!.name!, '--limit-bytes=5')).stdout).toBe(whole.slice(0, 5));
+  });
+
+  test('-f follows a running container and ends when it ends', async () => {
+    const pod = await createHostPod('endless-loop.wasm', { timeoutSeconds: 3 });
+    await eventually(() => readPod(pod), (p) => p.status?.phase === 'Running');
+    const followed = await kubectl('logs', '-f', pod.metadata!.name!);
+    expect(followed.code).toBe(0);
+    expect(followed.stdout).toContain('endless-loop: spinning');
+    // kubectl returned on its own: the container had ended by then.
+    expect(finished(await readPod(pod))).toBe(true);
+  });
+
+  test('a container that is not in the Pod is refused by the API server, naming it', async () => {
+    const pod = await createHostPod('exit-code.wasm', { args: ['0'] });
+    await eventually(() => readPod(pod), finished);
+    const { code, stderr } = await kubectl('logs', pod.metadata!.name!, '-c', 'nope');
+    expect(code).not.toBe(0);
+    expect(stderr).toContain('nope');
+  });
+
+  test('--previous says the agent keeps one log per container', async () => {
+    const pod = await createHostPod('exit-code.wasm', { args: ['0'] });
+    await eventually(() => readPod(pod), finished);
+    const { code, stderr } = await kubectl('logs', pod.metadata!.name!, '--previous');
+    expect(code).not.toBe(0);
+    expect(stderr).toContain('one log per container');
+  });
+
+  test('the kubelet API answers only the API server: an admin certificate of the same CA is forbidden', async () => {
+    const node = await core.readNode({ name: agent.nodeName });
+    const port = node.status?.daemonEndpoints?.kubeletEndpoint?.Port;
+    expect(port).toBe(agent.kubeletPort);
+    const pki = pkiPaths(clusterPaths(cluster.stateDir).pkiDir);
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(
+        { host: '127.0.0.1', port, path: '/healthz', ca: readFileSync(pki.ca.cert), cert: readFileSync(pki.admin.cert), key: readFileSync(pki.admin.key) },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBe(403);
+  });
+});
+
+// Last: it stops the agent.
 test('stop() reports the node NotReady', async () => {
   await agent.stop();
   const node = await core.readNode({ name: agent.nodeName });

@@ -42,6 +42,14 @@ describe('component command lines', () => {
     expect(flag(args, 'feature-gates')).toBeUndefined();
   });
 
+  test('kube-apiserver reaches the node agent for logs with its own client certificate, checking the agent against our CA', () => {
+    const args = apiserverArgs(paths, pki, ports);
+    expect(flag(args, 'kubelet-client-certificate')).toBe(pki.kubeletClient.cert);
+    expect(flag(args, 'kubelet-client-key')).toBe(pki.kubeletClient.key);
+    expect(flag(args, 'kubelet-certificate-authority')).toBe(pki.ca.cert);
+    expect(flag(args, 'kubelet-preferred-address-types')).toBe('InternalIP');
+  });
+
   test('controller-manager and scheduler run every controller without leader election on their own ports', () => {
     const kcm = controllerManagerArgs(paths, pki, ports);
     expect(flag(kcm, 'controllers')).toBe('*');

@@ -115,4 +115,10 @@ describe('node object', () => {
     expect(node.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
     expect(node.metadata?.labels?.['kubernetes.io/hostname']).toBe('wasi-node');
   });
+
+  test('advertises the kubelet API port when there is one, so the API server can fetch logs', () => {
+    const facts = { cpus: 2, memoryBytes: 1024 ** 3, maxPods: 110, kernelVersion: 'k', bootID: 'b', machineID: 'm', architecture: 'amd64' };
+    expect(buildNode('wasi-node', facts, new Date(), 41234).status?.daemonEndpoints).toEqual({ kubeletEndpoint: { Port: 41234 } });
+    expect(buildNode('wasi-node', facts, new Date()).status?.daemonEndpoints).toBeUndefined();
+  });
 });

@@ -1,6 +1,6 @@
 // `wasi-operator node-agent`: the local node agent as a long-running process
 // (what `cluster up --node-agent` starts next to the control plane).
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -23,6 +23,10 @@ options:
   --work-dir DIR      pod volumes, logs and messages (default: <state dir>/node-agent)
   --node-name NAME    default: ${DEFAULT_NODE_NAME}
   --daprd PATH        daprd for sidecars (default: the cached build, if any)
+  --tls-cert-file PATH, --tls-private-key-file PATH, --client-ca-file PATH
+                      serve the kubelet API (kubectl logs) on a free loopback
+                      port with this certificate, to the API server's client
+                      certificate signed by this CA; all three or none
 `;
 
 export async function nodeAgentCommand(args: string[]): Promise<number> {
@@ -33,6 +37,9 @@ export async function nodeAgentCommand(args: string[]): Promise<number> {
       'work-dir': { type: 'string' },
       'node-name': { type: 'string' },
       daprd: { type: 'string' },
+      'tls-cert-file': { type: 'string' },
+      'tls-private-key-file': { type: 'string' },
+      'client-ca-file': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -46,9 +53,23 @@ export async function nodeAgentCommand(args: string[]): Promise<number> {
   mkdirSync(workDir, { recursive: true });
   const daprdPath = values.daprd ?? (isToolCurrent(DAPRD) ? toolPaths(DAPRD).daprd : undefined);
   const log = pino({ name: 'wasi-node-agent' });
+  const tlsFiles = [values['tls-cert-file'], values['tls-private-key-file'], values['client-ca-file']];
+  if (tlsFiles.some((f) => f !== undefined) && !tlsFiles.every((f) => f !== undefined)) {
+    process.stderr.write('wasi-operator node-agent: --tls-cert-file, --tls-private-key-file and --client-ca-file go together\n');
+    return 2;
+  }
+  const [cert, key, clientCa] = tlsFiles;
+  const kubeletTls = cert && key && clientCa ? { cert: readFileSync(cert), key: readFileSync(key), clientCa: readFileSync(clientCa) } : undefined;
 
-  const agent = await startNodeAgent({ kc, workDir, log, ...(values['node-name'] && { nodeName: values['node-name'] }), ...(daprdPath && { daprdPath }) });
-  log.info({ workDir, daprd: daprdPath ?? null }, 'node agent running');
+  const agent = await startNodeAgent({
+    kc,
+    workDir,
+    log,
+    ...(values['node-name'] && { nodeName: values['node-name'] }),
+    ...(daprdPath && { daprdPath }),
+    ...(kubeletTls && { kubeletTls }),
+  });
+  log.info({ workDir, daprd: daprdPath ?? null, kubeletPort: agent.kubeletPort ?? null }, 'node agent running');
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));

@@ -65,6 +65,12 @@ export function apiserverArgs(paths: ClusterPaths, pki: Pki, ports: ClusterPorts
     '--requestheader-extra-headers-prefix=X-Remote-Extra-',
     `--proxy-client-cert-file=${pki.frontProxyClient.cert}`,
     `--proxy-client-key-file=${pki.frontProxyClient.key}`,
+    // `kubectl logs`: the API server asks the node agent's kubelet API at the
+    // Node's InternalIP, with a client certificate, checking the agent's.
+    `--kubelet-client-certificate=${pki.kubeletClient.cert}`,
+    `--kubelet-client-key=${pki.kubeletClient.key}`,
+    `--kubelet-certificate-authority=${pki.ca.cert}`,
+    '--kubelet-preferred-address-types=InternalIP',
     `--service-cluster-ip-range=${SERVICE_CIDR}`,
     '--allow-privileged=true',
     // Unused when tls-cert-file is set, but keeps the server from ever

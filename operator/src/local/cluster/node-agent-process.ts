@@ -2,7 +2,10 @@
 // `wasi-operator node-agent` command of this checkout, run by this Node.js.
 import { basename, join } from 'node:path';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { readFileSync } from 'node:fs';
 import { repoRoot } from '../repo-root.js';
+import type { KubeletTls } from '../node-agent/kubelet-server.js';
+import { pkiPaths } from './pki.js';
 import { DEFAULT_NODE_NAME } from '../node-agent/node-object.js';
 import type { ClusterPaths } from './state-dir.js';
 
@@ -11,8 +14,25 @@ const NODE_AGENT_COMMAND = 'node-agent';
 export function nodeAgentCommandLine(paths: ClusterPaths): { binary: string; args: string[] } {
   return {
     binary: process.execPath,
-    args: [join(repoRoot(), 'bin', 'wasi-operator.mjs'), NODE_AGENT_COMMAND, '--kubeconfig', paths.kubeconfig, '--work-dir', paths.nodeAgentDir],
+    args: [
+      join(repoRoot(), 'bin', 'wasi-operator.mjs'), NODE_AGENT_COMMAND,
+      '--kubeconfig', paths.kubeconfig,
+      '--work-dir', paths.nodeAgentDir,
+      ...kubeletTlsArgs(paths),
+    ],
   };
+}
+
+/** The kubelet API's certificates (made with the cluster's PKI) as the node-agent command's flags, named as the kubelet's. */
+export function kubeletTlsArgs(paths: ClusterPaths): string[] {
+  const pki = pkiPaths(paths.pkiDir);
+  return ['--tls-cert-file', pki.kubeletServing.cert, '--tls-private-key-file', pki.kubeletServing.key, '--client-ca-file', pki.ca.cert];
+}
+
+/** The same certificates, read, for an agent started in this process (the tests'). */
+export function kubeletTlsOf(paths: ClusterPaths): KubeletTls {
+  const pki = pkiPaths(paths.pkiDir);
+  return { cert: readFileSync(pki.kubeletServing.cert), key: readFileSync(pki.kubeletServing.key), clientCa: readFileSync(pki.ca.cert) };
 }
 
 /**

@@ -28,6 +28,10 @@ export interface Pki {
   scheduler: KeyPair;
   /** The API server's identity towards aggregated API servers (request-header authentication). */
   frontProxyClient: KeyPair;
+  /** The API server's identity towards the node agent's kubelet API (kubectl logs). */
+  kubeletClient: KeyPair;
+  /** The node agent's kubelet API serving certificate (the API server verifies it against the CA). */
+  kubeletServing: KeyPair;
   /** Signs and verifies service-account tokens. */
   serviceAccount: { privateKey: string; publicKey: string };
 }
@@ -101,10 +105,16 @@ export const APISERVER_ALT_NAMES = [
   'DNS:kubernetes.default.svc.cluster.local',
 ];
 
+/** The only client name the node agent's kubelet API answers: the API server's. */
+export const KUBELET_CLIENT = 'kube-apiserver-kubelet-client';
+
+/** The node agent is reached at its Node's InternalIP, 127.0.0.1. */
+export const KUBELET_ALT_NAMES = ['IP:127.0.0.1', 'DNS:localhost'];
+
 export async function generatePki(dir: string): Promise<Pki> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const ca = await issue(dir, 'ca', { subject: '/CN=wasi-operator-local-ca', usage: 'ca' });
-  const [apiserver, admin, controllerManager, scheduler, frontProxyClient, serviceAccount] = await Promise.all([
+  const [apiserver, admin, controllerManager, scheduler, frontProxyClient, kubeletClient, kubeletServing, serviceAccount] = await Promise.all([
     issue(dir, 'apiserver', { subject: '/CN=kube-apiserver', usage: 'server', altNames: APISERVER_ALT_NAMES }, ca),
     issue(dir, 'admin', { subject: '/O=system:masters/CN=wasi-operator-admin', usage: 'client' }, ca),
     // Both run every controller under their own identity, with no
@@ -112,9 +122,11 @@ export async function generatePki(dir: string): Promise<Pki> {
     issue(dir, 'kube-controller-manager', { subject: '/O=system:masters/CN=system:kube-controller-manager', usage: 'client' }, ca),
     issue(dir, 'kube-scheduler', { subject: '/O=system:masters/CN=system:kube-scheduler', usage: 'client' }, ca),
     issue(dir, 'front-proxy-client', { subject: `/CN=${FRONT_PROXY_CLIENT}`, usage: 'client' }, ca),
+    issue(dir, 'kubelet-client', { subject: `/CN=${KUBELET_CLIENT}`, usage: 'client' }, ca),
+    issue(dir, 'kubelet-serving', { subject: '/CN=wasi-node-agent', usage: 'server', altNames: KUBELET_ALT_NAMES }, ca),
     serviceAccountKeys(dir),
   ]);
-  return { ca, apiserver, admin, controllerManager, scheduler, frontProxyClient, serviceAccount };
+  return { ca, apiserver, admin, controllerManager, scheduler, frontProxyClient, kubeletClient, kubeletServing, serviceAccount };
 }
 
 export function pkiPaths(dir: string): Pki {
@@ -126,6 +138,8 @@ export function pkiPaths(dir: string): Pki {
     controllerManager: pair('kube-controller-manager'),
     scheduler: pair('kube-scheduler'),
     frontProxyClient: pair('front-proxy-client'),
+    kubeletClient: pair('kubelet-client'),
+    kubeletServing: pair('kubelet-serving'),
     serviceAccount: { privateKey: join(dir, 'service-account.key'), publicKey: join(dir, 'service-account.pub') },
   };
 }

@@ -4,6 +4,7 @@
 // operator's own Deployment Pod from charts/wasi-operator), reporting their
 // status. It also completes the deletion of its Pods, which without a kubelet
 // would stay Terminating forever.
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreV1Api, ListWatch, Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import pino, { type Logger } from 'pino';
@@ -13,6 +14,7 @@ import { DEFAULT_NODE_NAME } from './node-object.js';
 import { projectImageConfig, type ImageConfig } from './image-config.js';
 import { PodRun, writePodStatus, type PodRunnerDeps } from './pod-runner.js';
 import { rejectedStatus } from './pod-status.js';
+import { startKubeletServer, type ContainerLogFile, type KubeletServer, type KubeletTls } from './kubelet-server.js';
 
 export interface NodeAgentOptions {
   kc: KubeConfig;
@@ -25,11 +27,15 @@ export interface NodeAgentOptions {
   daprdPath?: string;
   /** How the operator image starts; default: this checkout's Dockerfile. */
   image?: ImageConfig;
+  /** Serve the kubelet API for `kubectl logs` with these certificates (the Node advertises its port); without them, no logs through the API server. */
+  kubeletTls?: KubeletTls;
   log?: Logger;
 }
 
 export interface NodeAgent {
   nodeName: string;
+  /** The kubelet API's port on 127.0.0.1, when it is served. */
+  kubeletPort?: number;
   /** Kills the Pods' processes, stops watching and reports the Node NotReady. */
   stop(): Promise<void>;
 }
@@ -62,7 +68,29 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
   const finalizing = new Set<string>();
   let stopped = false;
 
-  const node = await registerNode(kc, nodeName);
+  const podsDir = join(options.workDir, 'pods');
+  // A Pod's directory is NAMESPACE_NAME_UID (names have no underscores): the
+  // running instance of that name, else the newest one that ran here.
+  function locateLog(namespace: string, pod: string, container: string): ContainerLogFile | { missing: string } {
+    const prefix = `${namespace}_${pod}_`;
+    const dirs = existsSync(podsDir) ? readdirSync(podsDir).filter((dir) => dir.startsWith(prefix)) : [];
+    const uidOf = (dir: string) => dir.slice(prefix.length);
+    const dir = dirs.find((d) => runs.has(uidOf(d))) ?? dirs.sort((a, b) => statSync(join(podsDir, b)).mtimeMs - statSync(join(podsDir, a)).mtimeMs)[0];
+    const path = dir && join(podsDir, dir, `${container}.log`);
+    if (!path || !existsSync(path)) return { missing: `container "${container}" in pod "${pod}" is waiting to start: no log on node ${nodeName} yet` };
+    const uid = uidOf(dir);
+    return { path, isRunning: () => runs.has(uid) };
+  }
+  let kubelet: KubeletServer | undefined;
+  if (options.kubeletTls) kubelet = await startKubeletServer({ tls: options.kubeletTls, locateLog, log });
+
+  let node;
+  try {
+    node = await registerNode(kc, nodeName, kubelet?.port);
+  } catch (err) {
+    await kubelet?.close();
+    throw err;
+  }
   const heartbeat = new NodeHeartbeat(kc, node, log);
   await heartbeat.start();
   log.info('node registered');
@@ -139,6 +167,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
 
   return {
     nodeName,
+    ...(kubelet && { kubeletPort: kubelet.port }),
     async stop() {
       stopped = true;
       if (restartTimer) clearTimeout(restartTimer);
@@ -146,6 +175,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
       heartbeat.stop();
       await Promise.all([...runs.values()].map((run) => run.stop(0)));
       runs.clear();
+      await kubelet?.close();
       await markNodeNotReady(kc, nodeName).catch((err: unknown) => log.warn({ err }, 'cannot report the node NotReady'));
     },
   };

@@ -39,7 +39,8 @@ export function readyConditions(now: Date): V1NodeCondition[] {
   ];
 }
 
-export function buildNode(name: string, facts: MachineFacts, now: Date): V1Node {
+/** `kubeletPort`: where the agent's kubelet API listens (kubectl logs); without one the Node advertises none. */
+export function buildNode(name: string, facts: MachineFacts, now: Date, kubeletPort?: number): V1Node {
   const resources = {
     cpu: String(facts.cpus),
     memory: `${Math.floor(facts.memoryBytes / 1024)}Ki`,
@@ -66,6 +67,7 @@ export function buildNode(name: string, facts: MachineFacts, now: Date): V1Node 
         { type: 'InternalIP', address: '127.0.0.1' },
         { type: 'Hostname', address: name },
       ],
+      ...(kubeletPort !== undefined && { daemonEndpoints: { kubeletEndpoint: { Port: kubeletPort } } }),
       nodeInfo: {
         architecture: facts.architecture,
         bootID: facts.bootID,

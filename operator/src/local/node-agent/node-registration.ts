@@ -36,9 +36,9 @@ export function machineFacts(): MachineFacts {
 const codeOf = (err: unknown): number | undefined => (err as { code?: number }).code;
 
 /** Creates the Node, or takes over an existing one of that name and reports it Ready. */
-export async function registerNode(kc: KubeConfig, name: string): Promise<V1Node> {
+export async function registerNode(kc: KubeConfig, name: string, kubeletPort?: number): Promise<V1Node> {
   const core = kc.makeApiClient(CoreV1Api);
-  const node = buildNode(name, machineFacts(), new Date());
+  const node = buildNode(name, machineFacts(), new Date(), kubeletPort);
   try {
     return await core.createNode({ body: node });
   } catch (err) {
