@@ -158,7 +158,8 @@ describe('helm install on the local cluster', () => {
       expect(probeAddr).toMatch(/^--probe-addr=127\.0\.0\.1:\d+$/);
       const probePort = Number(probeAddr.split(':').at(-1));
       probePorts.push(probePort);
-      expect((await fetch(`http://127.0.0.1:${probePort}/readyz`)).status).toBe(200);
+      // A replica that has just taken the Lease answers 503 until its caches sync: wait that out.
+      await eventually(`${pod.metadata!.name} /readyz on port ${probePort}`, async () => (await fetch(`http://127.0.0.1:${probePort}/readyz`)).status === 200, 15_000);
 
       const env = Object.fromEntries(procFile(pid, 'environ').map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]));
       expect(env).toMatchObject({ POD_NAME: pod.metadata!.name, POD_NAMESPACE: releaseNamespace, NODE_ENV: 'production' });
