@@ -4,6 +4,9 @@
 import { parseArgs } from 'node:util';
 import { clusterDemo } from './demo/cluster-demo.js';
 import { localDemo } from './demo/local-demo.js';
+import { parseTimeout } from './parse-timeout.js';
+
+export { parseTimeout };
 
 const DEFAULT_TIMEOUT_SECONDS = 180;
 
@@ -24,13 +27,6 @@ options:
   --local             the seed scenario without Kubernetes: redis-server + daprd + wasi-host
 `;
 
-/** "180", "180s", "3m" → milliseconds; undefined when it is none of those. */
-export function parseTimeout(text: string): number | undefined {
-  const match = /^(\d+(?:\.\d+)?)(s|m)?$/.exec(text.trim());
-  if (!match) return undefined;
-  const ms = Number(match[1]) * (match[2] === 'm' ? 60_000 : 1000);
-  return ms > 0 ? ms : undefined;
-}
 
 export async function demoCommand(args: string[]): Promise<number> {
   let values;

@@ -8,6 +8,7 @@ commands:
   demo [--local] [--keep] [--timeout S]
                              run the seed as a WasiApp on a private local cluster and print its result
                              (--local: without Kubernetes: redis-server + daprd + wasi-host)
+  smoke [flags]              check an installed operator: run the seed's WasiApp on the cluster and print its result
   controller [flags]         run the WasiApp controller (see --help)
   cluster up|down|status     a local control plane of real Kubernetes (see cluster --help)
   node-agent [flags]         a minimal kubelet that runs wasi-host and operator Pods as local processes
@@ -19,6 +20,7 @@ type Command = (args: string[]) => Promise<number>;
 const COMMANDS: Record<string, () => Promise<Command>> = {
   tools: async () => (await import('./tools-command.js')).toolsCommand,
   demo: async () => (await import('./demo-command.js')).demoCommand,
+  smoke: async () => (await import('./smoke-command.js')).smokeCommand,
   controller: async () => (await import('./controller-command.js')).controllerCommand,
   cluster: async () => (await import('./cluster-command.js')).clusterCommand,
   'node-agent': async () => (await import('./node-agent-command.js')).nodeAgentCommand,

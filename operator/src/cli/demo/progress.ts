@@ -9,10 +9,13 @@ export function seconds(ms: number): string {
 export class DemoOutput {
   private readonly startedAt = Date.now();
 
-  constructor(private readonly out: NodeJS.WritableStream = process.stdout) {}
+  constructor(
+    private readonly out: NodeJS.WritableStream = process.stdout,
+    private readonly prefix = 'demo',
+  ) {}
 
   say(line: string): void {
-    this.out.write(`[demo] ${line}\n`);
+    this.out.write(`[${this.prefix}] ${line}\n`);
   }
 
   /** Lines that are not the demo's own (guest output, kubectl, log tails), indented. */

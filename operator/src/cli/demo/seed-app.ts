@@ -35,8 +35,20 @@ export function readGuest(): Buffer {
 
 /** Creates the namespace and waits for its `default` ServiceAccount: without it, admission rejects Pods. */
 export async function createNamespace(kc: KubeConfig, namespace: string): Promise<void> {
+  await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: namespace } } });
+  await waitForDefaultServiceAccount(kc, namespace);
+}
+
+/** A new namespace PREFIX-xxxxx (the API server picks the suffix), once its `default` ServiceAccount exists. */
+export async function createFreshNamespace(kc: KubeConfig, prefix: string): Promise<string> {
+  const created = await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { generateName: `${prefix}-` } } });
+  const namespace = created.metadata!.name!;
+  await waitForDefaultServiceAccount(kc, namespace);
+  return namespace;
+}
+
+async function waitForDefaultServiceAccount(kc: KubeConfig, namespace: string): Promise<void> {
   const core = kc.makeApiClient(CoreV1Api);
-  await core.createNamespace({ body: { metadata: { name: namespace } } });
   const deadline = Date.now() + SERVICE_ACCOUNT_TIMEOUT_MS;
   for (;;) {
     try {

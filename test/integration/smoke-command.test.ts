@@ -1,0 +1,81 @@
+// `wasi-operator smoke` as a user runs it after installing the operator: the
+// real bin/wasi-operator.mjs as a child process against a real control plane
+// with the node agent (daprd sidecars) and a real redis-server. First with no
+// operator running (it must say so, and clean up), then with one.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { CoreV1Api } from '@kubernetes/client-node';
+import type { RunningOperator } from '../../operator/src/controller/operator.js';
+import { isToolCurrent, toolPaths } from '../../operator/src/local/tools/go-build.js';
+import { DAPRD } from '../../operator/src/local/tools/pins.js';
+import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
+import { redisHashGet, startRedis, type TestRedis } from '../helpers/redis.js';
+import { eventually, runOperator, TEST_CONFIG } from './controller-support.js';
+
+const BIN = join(process.cwd(), 'bin', 'wasi-operator.mjs');
+
+let cluster: TestCluster;
+let redis: TestRedis;
+let operator: RunningOperator | undefined;
+
+beforeAll(async () => {
+  if (!isToolCurrent(DAPRD)) throw new Error('daprd is not built yet: run `node bin/wasi-operator.mjs tools ensure daprd`');
+  redis = await startRedis();
+  cluster = await startTestCluster({ nodeAgent: true, daprdPath: toolPaths(DAPRD).daprd! });
+}, 240_000);
+
+afterAll(async () => {
+  await operator?.stop();
+  await cluster?.stop();
+  await redis?.stop();
+});
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Async on purpose: the node agent runs in this process's event loop. */
+function smoke(...args: string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, 'smoke', '--kubeconfig', cluster.kubeconfigPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+async function smokeNamespaces(): Promise<string[]> {
+  const namespaces = await cluster.kc.makeApiClient(CoreV1Api).listNamespace();
+  return namespaces.items.filter((ns) => ns.metadata?.name?.startsWith('wasi-smoke-') && ns.status?.phase !== 'Terminating').map((ns) => ns.metadata!.name!);
+}
+
+test('with no operator running: exit 1, saying no operator acted and what to check; its namespace is removed', async () => {
+  const run = await smoke('--pickup-timeout', '3');
+  process.stderr.write(run.stdout);
+  expect(run.code).toBe(1);
+  expect(run.stdout).toMatch(/FAILED: no operator acted on WasiApp wasi-smoke-\w+\/seed within 3s: is wasi-operator running/);
+  expect(run.stdout).toContain('deleted namespace wasi-smoke-');
+  expect(await smokeNamespaces()).toEqual([]);
+}, 60_000);
+
+test("with the operator running: exit 0, the guest's output, its state in Redis, and nothing left behind", async () => {
+  operator = await runOperator(cluster.kc, { config: { ...TEST_CONFIG, defaultRedis: { host: redis.address } } });
+  const run = await smoke('--timeout', '90');
+  process.stderr.write(run.stdout);
+  expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+  expect(run.stdout).toContain('Test successfully!');
+  expect(run.stdout).toMatch(/PASSED: the operator ran WasiApp wasi-smoke-\w+\/seed/);
+  expect(await redisHashGet(redis.port, 'seed||weapon', 'data')).toBe('"Death Star"');
+  await eventually('the smoke namespace to be gone or going', async () => (await smokeNamespaces()).length === 0, 30_000);
+}, 150_000);
+
+test('bad flags exit 2 with the usage', async () => {
+  const run = await smoke('--timeout', 'soon');
+  expect(run.code).toBe(2);
+  expect(run.stderr).toContain('--timeout "soon" wants seconds');
+}, 30_000);
