@@ -22,6 +22,8 @@ import {
   type KubernetesObject,
   type V1Deployment,
   type V1ResourceAttributes,
+  type V1Pod,
+  type V1Role,
 } from '@kubernetes/client-node';
 import { loadAll } from 'js-yaml';
 import { parseControllerArgs } from '../../operator/src/controller/config.js';
@@ -239,6 +241,9 @@ describe('helm lint and template', () => {
         'RoleBinding ops/rel-wasi-operator-leader-election',
         'RoleBinding team-a/rel-wasi-operator',
         'RoleBinding team-b/rel-wasi-operator',
+        // `helm test`'s, in the namespace its WasiApp runs in: the first watched one.
+        'Role team-a/rel-wasi-operator-smoke-test',
+        'RoleBinding team-a/rel-wasi-operator-smoke-test',
       ].sort(),
     );
     expect(objects.some((o) => o.kind === 'Service')).toBe(false);
@@ -262,7 +267,34 @@ describe('helm lint and template', () => {
     expect(find<KubernetesObject & { spec: { ports: { targetPort: string }[] } }>(objects, 'Service', 'rel-wasi-operator-metrics').spec.ports[0]?.targetPort).toBe('metrics');
   });
 
+  test("helm test's smoke Pod: `wasi-operator smoke` from the operator's image, restricted, with RBAC only in its namespace, outside the Deployment's selector", async () => {
+    const objects = render(await helm.run(['template', 'rel', CHART_DIR, '-n', 'ops', '--set', 'smokeTest.timeoutSeconds=90']));
+    const pod = find<V1Pod>(objects, 'Pod', 'rel-wasi-operator-smoke-test', 'ops');
+    expect(pod.metadata?.annotations?.['helm.sh/hook']).toBe('test');
+    expect(pod.spec?.restartPolicy).toBe('Never');
+    expect(pod.spec?.serviceAccountName).toBe('rel-wasi-operator-smoke-test');
+    const container = pod.spec!.containers[0]!;
+    expect(container.command).toBeUndefined();
+    expect(container.args).toEqual(['smoke', '--namespace=ops', '--timeout=90', '--pickup-timeout=30']);
+    expect(pod.spec?.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(container.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    // The ReplicaSet of the Deployment must never adopt it.
+    const selector = find<V1Deployment>(objects, 'Deployment').spec!.selector.matchLabels!;
+    expect(Object.entries(selector).every(([key, value]) => pod.metadata?.labels?.[key] === value)).toBe(false);
+    const role = find<V1Role>(objects, 'Role', 'rel-wasi-operator-smoke-test', 'ops');
+    expect(role.rules?.find((r) => r.resources?.includes('wasiapps'))?.verbs?.sort()).toEqual(['create', 'delete', 'get', 'list', 'watch']);
+    expect(role.rules?.some((r) => r.resources?.includes('namespaces') || r.resources?.includes('secrets'))).toBe(false);
+
+    const watched = render(await helm.run(['template', 'rel', CHART_DIR, '-n', 'ops', '--set', 'watchNamespaces={team-a,team-b}']));
+    expect(find<V1Pod>(watched, 'Pod', 'rel-wasi-operator-smoke-test', 'ops').spec!.containers[0]!.args).toContain('--namespace=team-a');
+    const off = render(await helm.run(['template', 'rel', CHART_DIR, '--set', 'smokeTest.enabled=false']));
+    expect(off.some((o) => o.metadata?.name === 'rel-wasi-operator-smoke-test')).toBe(false);
+  });
+
   test('refuses values that cannot work', async () => {
+    const typo = await helm.exec(['template', 'rel', CHART_DIR, '--set', 'replica=2']);
+    expect(typo.code).not.toBe(0);
+    expect(typo.stderr).toContain("additional properties 'replica' not allowed");
     const twoLeaders = await helm.exec(['template', 'rel', CHART_DIR, '--set', 'replicas=2', '--set', 'leaderElection.enabled=false']);
     expect(twoLeaders.code).not.toBe(0);
     expect(twoLeaders.stderr).toContain('replicas > 1 needs leaderElection.enabled');

@@ -62,7 +62,7 @@ async function kubectl(args: string[]): Promise<string> {
 }
 
 async function operatorPods(): Promise<V1Pod[]> {
-  const pods = await core.listNamespacedPod({ namespace: releaseNamespace, labelSelector: `app.kubernetes.io/instance=${RELEASE}` });
+  const pods = await core.listNamespacedPod({ namespace: releaseNamespace, labelSelector: `app.kubernetes.io/instance=${RELEASE},app.kubernetes.io/name=wasi-operator` });
   return pods.items;
 }
 
@@ -215,6 +215,19 @@ describe('helm install on the local cluster', () => {
     const seedPod = seedPods.items[0]!.metadata!;
     expect(await kubectl(['logs', '-n', seedPod.namespace!, seedPod.name!])).toContain('Test successfully!');
   }, 60_000);
+
+  test("helm test: the chart's smoke test Pod runs the seed's WasiApp through the installed operator and passes", async () => {
+    const out = await helm.run(['test', RELEASE, '-n', releaseNamespace, '--logs', '--timeout=120s']);
+    expect(out).toMatch(/TEST SUITE:\s+wasi-operator-smoke-test[\s\S]*Phase:\s+Succeeded/);
+    // --logs reads the Pod's log through the API server and the node agent's kubelet API.
+    expect(out).toContain('Test successfully!');
+    expect(out).toMatch(/PASSED: the operator ran WasiApp [\w-]+\/wasi-smoke-\w+/);
+    // The test's WasiApp and ConfigMap are gone; its ServiceAccount and RBAC went once it passed.
+    const apps = JSON.parse(await kubectl(['get', 'wasiapps', '-n', releaseNamespace, '-o', 'json'])) as { items: unknown[] };
+    expect(apps.items).toEqual([]);
+    const leftovers = await kubectl(['get', 'serviceaccount,role,rolebinding,configmap', '-n', releaseNamespace, '-o', 'name']);
+    expect(leftovers).not.toContain('smoke');
+  }, 150_000);
 
   test('a killed operator is restarted with back-off, its restart counted, and Ready again', async () => {
     const [pod] = pods;

@@ -56,7 +56,6 @@ async function smokeNamespaces(): Promise<string[]> {
 
 test('with no operator running: exit 1, saying no operator acted and what to check; its namespace is removed', async () => {
   const run = await smoke('--pickup-timeout', '3');
-  process.stderr.write(run.stdout);
   expect(run.code).toBe(1);
   expect(run.stdout).toMatch(/FAILED: no operator acted on WasiApp wasi-smoke-\w+\/seed within 3s: is wasi-operator running/);
   expect(run.stdout).toContain('deleted namespace wasi-smoke-');
@@ -66,7 +65,6 @@ test('with no operator running: exit 1, saying no operator acted and what to che
 test("with the operator running: exit 0, the guest's output, its state in Redis, and nothing left behind", async () => {
   operator = await runOperator(cluster.kc, { config: { ...TEST_CONFIG, defaultRedis: { host: redis.address } } });
   const run = await smoke('--timeout', '90');
-  process.stderr.write(run.stdout);
   expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
   expect(run.stdout).toContain('Test successfully!');
   expect(run.stdout).toMatch(/PASSED: the operator ran WasiApp wasi-smoke-\w+\/seed/);

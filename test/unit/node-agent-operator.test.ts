@@ -9,7 +9,7 @@ import { isPodProcessArgv } from '../../operator/src/local/cluster/node-agent-pr
 import { parseDockerfile, projectImageConfig } from '../../operator/src/local/node-agent/image-config.js';
 import { localListeners } from '../../operator/src/local/node-agent/listen-addresses.js';
 import { isRunnable } from '../../operator/src/local/node-agent/local-command.js';
-import { imageName, isOperatorContainer, operatorArgv } from '../../operator/src/local/node-agent/operator-container.js';
+import { imageName, isControllerContainer, isOperatorContainer, operatorArgv } from '../../operator/src/local/node-agent/operator-container.js';
 import { repoRoot } from '../../operator/src/local/repo-root.js';
 
 const image = projectImageConfig();
@@ -76,6 +76,14 @@ describe('which container is the operator', () => {
     expect(isRunnable(chartContainer, image)).toBe(true);
   });
 
+  test("the chart's helm test Pod (`smoke`) runs too, but only the controller gets its listeners moved", () => {
+    const smoke = { ...chartContainer, name: 'smoke-test', args: ['smoke', '--namespace=ops'] };
+    expect(isOperatorContainer(smoke, image)).toBe(true);
+    expect(isRunnable(smoke, image)).toBe(true);
+    expect(isControllerContainer(smoke, image)).toBe(false);
+    expect(isControllerContainer(chartContainer, image)).toBe(true);
+  });
+
   test('not another image, another subcommand of the entrypoint, or a command of its own', () => {
     expect(isOperatorContainer({ ...chartContainer, image: 'someone/else:1' }, image)).toBe(false);
     expect(isOperatorContainer({ ...chartContainer, args: ['cluster', 'up'] }, image)).toBe(false);
@@ -93,6 +101,7 @@ describe('the local command line of the operator container', () => {
   test('is recognised as a Pod process by `cluster down`, but a developer\'s `wasi-operator cluster` is not', () => {
     expect(isPodProcessArgv(['/opt/node26', '--optimize-for-size', '--max-semi-space-size=1', '/repo/bin/wasi-operator.mjs', 'controller', '--leader-elect'])).toBe(true);
     expect(isPodProcessArgv(['/opt/node26', '/repo/bin/wasi-host.mjs', 'run', 'x.wasm'])).toBe(true);
+    expect(isPodProcessArgv(['/opt/node26', '--optimize-for-size', '/repo/bin/wasi-operator.mjs', 'smoke', '--namespace=ops'])).toBe(true);
     expect(isPodProcessArgv(['/opt/node26', '/repo/bin/wasi-operator.mjs', 'cluster', 'up'])).toBe(false);
   });
 });

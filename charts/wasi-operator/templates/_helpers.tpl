@@ -112,3 +112,37 @@ into a Role per watched namespace.
 {{- fail "defaultRedis.passwordSecret needs both name and key" }}
 {{- end }}
 {{- end }}
+
+{{/* Where `helm test` runs the smoke test: smokeTest.namespace, else the first watched namespace, else the release's. */}}
+{{- define "wasi-operator.smokeTestNamespace" -}}
+{{- .Values.smokeTest.namespace | default (first .Values.watchNamespaces) | default .Release.Namespace }}
+{{- end }}
+
+{{/*
+Labels of the smoke test's objects: not the Deployment's selector labels,
+or its ReplicaSet would adopt the test Pod.
+*/}}
+{{- define "wasi-operator.smokeTestLabels" -}}
+helm.sh/chart: {{ include "wasi-operator.chart" . }}
+app.kubernetes.io/name: {{ printf "%s-smoke-test" (include "wasi-operator.name" .) | trunc 63 | trimSuffix "-" }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/component: smoke-test
+app.kubernetes.io/part-of: wasi-operator
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{- define "wasi-operator.smokeTestName" -}}
+{{- printf "%s-smoke-test" (include "wasi-operator.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+`helm test` annotations. The ServiceAccount and its RBAC go once the test has
+passed; the Pod stays until the next `helm test`, so `helm test --logs` and
+`kubectl logs` can read it.
+*/}}
+{{- define "wasi-operator.smokeTestHook" -}}
+helm.sh/hook: test
+helm.sh/hook-weight: "-1"
+helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded
+{{- end }}

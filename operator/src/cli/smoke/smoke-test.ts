@@ -4,6 +4,7 @@
 // its own, follows the app to its result and removes what it made. The
 // guest saves Dapr state and reads it back, so `passed` means the whole path
 // worked: operator, Pod, host, sidecar, Component and Redis.
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApisApi, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { API_GROUP, API_VERSION } from '../../api/names.js';
@@ -28,6 +29,23 @@ export interface SmokeOptions {
 }
 
 const NAMESPACE_PREFIX = 'wasi-smoke';
+
+/**
+ * The seed's app for `namespace`. In a namespace of its own it keeps the
+ * example's names; in a shared one the app and its ConfigMap get a name of
+ * their own (wasi-smoke-xxxxx), so they never meet the user's `seed` or
+ * `dapr-state-test`, and two smoke tests never meet each other.
+ */
+export function smokeApp(namespace: string, shared: boolean, suffix = randomBytes(3).toString('hex').slice(0, 5)): WasiApp {
+  const seed = loadSeedApp(namespace);
+  if (!shared) return seed;
+  const name = `${NAMESPACE_PREFIX}-${suffix}`;
+  return {
+    ...seed,
+    metadata: { ...seed.metadata, name },
+    spec: { ...seed.spec, module: { configMap: { ...seed.spec.module.configMap!, name } } },
+  };
+}
 const PICKUP_POLL_MS = 500;
 
 /** Whether the API server serves WasiApps at all: without the CRD nothing else can work. */
@@ -107,7 +125,7 @@ export async function runSmokeTest(options: SmokeOptions): Promise<number> {
     await assertCrdInstalled(kc);
     const module = readGuest();
     if (namespace === undefined) namespace = await out.step(() => createFreshNamespace(kc, NAMESPACE_PREFIX), (ns) => `namespace ${ns} created`);
-    const seed = loadSeedApp(namespace);
+    const seed = smokeApp(namespace, options.namespace !== undefined);
     const { name: configMap, key } = seed.spec.module.configMap!;
     await out.step(() => createModuleConfigMap(kc, seed, module), () => `ConfigMap ${namespace}/${configMap}: binaryData ${key} = ${GUEST_PATH}`);
     app = await out.step(() => createApp(kc, seed), (a) => `WasiApp ${namespace}/${a.metadata.name} created from ${EXAMPLE_PATH}`);
@@ -154,7 +172,7 @@ export async function runSmokeTest(options: SmokeOptions): Promise<number> {
       if (options.keep) out.say(`--keep: WasiApp ${namespace}/${app.metadata.name} and its ConfigMap stay; kubectl get wasi -n ${namespace} -o wide`);
       else await cleanUp(out, kc, namespace, options.namespace === undefined, app);
     } else if (namespace && options.namespace === undefined && !options.keep) {
-      await cleanUp(out, kc, namespace, true, loadSeedApp(namespace));
+      await cleanUp(out, kc, namespace, true, smokeApp(namespace, false));
     }
   }
 }

@@ -47,13 +47,14 @@ export function isNodeAgentArgv(argv: string[]): boolean {
 
 /**
  * Recognises what the node agent runs for a Pod: wasi-host, daprd, and the
- * operator image's `node <V8 flags> wasi-operator.mjs controller`. The
+ * operator image's `node <V8 flags> wasi-operator.mjs controller` (or `smoke`,
+ * the chart's test Pod). The
  * operator's args name nothing under the state dir, so `down` finds these by
  * their working directory, the Pod's directory (findProcessesWorkingIn).
  */
 export function isPodProcessArgv(argv: string[]): boolean {
   const script = argv.findIndex((arg, i) => i > 0 && basename(arg) === 'wasi-operator.mjs');
-  return (script !== -1 && argv[script + 1] === 'controller') || basename(argv[1] ?? '') === 'wasi-host.mjs' || basename(argv[0] ?? '') === 'daprd';
+  return (script !== -1 && ['controller', 'smoke'].includes(argv[script + 1] ?? '')) || basename(argv[1] ?? '') === 'wasi-host.mjs' || basename(argv[0] ?? '') === 'daprd';
 }
 
 /** Ready once its Node is Ready and the node lifecycle controller has lifted the not-ready taint. */

@@ -8,7 +8,7 @@ import type { V1Container } from '@kubernetes/client-node';
 import { WasiOperatorError } from '../../util/errors.js';
 import { expand } from './env-expansion.js';
 import type { ImageConfig } from './image-config.js';
-import { CONTROLLER_SUBCOMMAND, isOperatorContainer, OPERATOR_IMAGE_NAME } from './operator-container.js';
+import { isOperatorContainer, OPERATOR_IMAGE_NAME, POD_SUBCOMMANDS } from './operator-container.js';
 import { rewriteArgs, type LocalMount } from './pod-volumes.js';
 
 export const HOST_BINARY = 'wasi-host';
@@ -26,7 +26,7 @@ export function unsupportedContainer(container: V1Container): WasiOperatorError 
   return new WasiOperatorError(
     'ERR_NODE_AGENT_UNSUPPORTED_CONTAINER',
     `container ${container.name} runs ${JSON.stringify(container.command ?? '(image entrypoint)')} of image ${container.image ?? '(none)'}; ` +
-      `the local node agent runs only containers whose command is ${HOST_BINARY}, and the ${OPERATOR_IMAGE_NAME} image's entrypoint with args [${CONTROLLER_SUBCOMMAND}, ...]`,
+      `the local node agent runs only containers whose command is ${HOST_BINARY}, and the ${OPERATOR_IMAGE_NAME} image's entrypoint with args [${POD_SUBCOMMANDS.join(' | ')}, ...]`,
   );
 }
 

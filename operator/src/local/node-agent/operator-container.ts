@@ -6,10 +6,11 @@
 // image's ENTRYPOINT runs), its image is named `wasi-operator` (the last path
 // segment of the repository, any registry and tag: the chart's default
 // `image.repository` and what `docker build -t wasi-operator .` makes), and its
-// args (or the image's CMD when it has none) start with `controller`. The
-// agent cannot pull or inspect an image, so it recognises the one image whose
-// ENTRYPOINT it knows (from this checkout's Dockerfile) by name; other
-// subcommands of that entrypoint (cluster, demo, tools) make no sense in a Pod.
+// args (or the image's CMD when it has none) start with `controller`, or
+// `smoke` (the chart's `helm test` Pod). The agent cannot pull or inspect an
+// image, so it recognises the one image whose ENTRYPOINT it knows (from this
+// checkout's Dockerfile) by name; other subcommands of that entrypoint
+// (cluster, demo, tools) make no sense in a Pod.
 import { basename, relative } from 'node:path';
 import type { V1Container } from '@kubernetes/client-node';
 import { WasiOperatorError } from '../../util/errors.js';
@@ -18,6 +19,9 @@ import type { ImageConfig } from './image-config.js';
 
 export const OPERATOR_IMAGE_NAME = 'wasi-operator';
 export const CONTROLLER_SUBCOMMAND = 'controller';
+export const SMOKE_SUBCOMMAND = 'smoke';
+/** The entrypoint's subcommands that run in a Pod. */
+export const POD_SUBCOMMANDS: readonly string[] = [CONTROLLER_SUBCOMMAND, SMOKE_SUBCOMMAND];
 
 /** `registry.example:5000/team/wasi-operator:1.2@sha256:…` → `wasi-operator`. */
 export function imageName(image: string): string {
@@ -32,12 +36,18 @@ export function entrypointArgs(container: V1Container, image: ImageConfig): stri
   return container.args ?? image.cmd;
 }
 
+/** The image's entrypoint running one of POD_SUBCOMMANDS: the controller, or the smoke test. */
 export function isOperatorContainer(container: V1Container, image: ImageConfig): boolean {
   return (
     (container.command ?? []).length === 0 &&
     imageName(container.image ?? '') === OPERATOR_IMAGE_NAME &&
-    entrypointArgs(container, image)[0] === CONTROLLER_SUBCOMMAND
+    POD_SUBCOMMANDS.includes(entrypointArgs(container, image)[0] ?? '')
   );
+}
+
+/** The controller, whose listeners (metrics, probes) the agent moves to free ports. */
+export function isControllerContainer(container: V1Container, image: ImageConfig): boolean {
+  return isOperatorContainer(container, image) && entrypointArgs(container, image)[0] === CONTROLLER_SUBCOMMAND;
 }
 
 export interface LocalRuntime {

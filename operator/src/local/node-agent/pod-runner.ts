@@ -21,7 +21,7 @@ import { provideInClusterConfig } from './in-cluster-config.js';
 import { LISTENER_COUNT, localListeners } from './listen-addresses.js';
 import { isRunnable, localArgv, unsupportedContainer } from './local-command.js';
 import { startLocalProcess, type LocalProcess } from './local-process.js';
-import { expandedArgs, isOperatorContainer, operatorArgv, type LocalRuntime } from './operator-container.js';
+import { expandedArgs, isControllerContainer, isOperatorContainer, operatorArgv, type LocalRuntime } from './operator-container.js';
 import { finishedStatus, podStatus, rejectedStatus, type ContainerOutcome } from './pod-status.js';
 import { mountsFor, prepareVolumes } from './pod-volumes.js';
 import { ProjectedTokens } from './service-account-token.js';
@@ -215,7 +215,7 @@ export class PodRun {
   private async plan(container: V1Container): Promise<ContainerPlan> {
     let extraArgs: string[] = [];
     let ports = new Map<number, number>();
-    if (isOperatorContainer(container, this.deps.image)) {
+    if (isControllerContainer(container, this.deps.image)) {
       const env = { ...this.deps.image.env, ...(await resolveContainerEnv(this.core, this.pod, container)) };
       ({ extraArgs, ports } = localListeners(expandedArgs(container, this.deps.image, env).slice(1), env, await freePorts(LISTENER_COUNT)));
     }
