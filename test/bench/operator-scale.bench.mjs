@@ -25,8 +25,10 @@
 //     make. The reference's Pods and WasiApps are deleted before (b) starts.
 // Every client uses the cluster's admin kubeconfig, so all meet the same API
 // server with the same priority and fairness (system:masters: the exempt
-// level) and no client-side rate limit (client-node has none). Apps run with
-// spec.dapr.enabled=false: one Pod each and no state-store Component.
+// level) and no client-side rate limit (client-node has none). The figure's
+// apps run with spec.dapr.enabled=false: one Pod each and no state-store
+// Component. For information, both operator runs are repeated with Dapr on
+// (the default): the 1,000 apps of a namespace then share one Component.
 //
 //   node test/bench/operator-scale.bench.mjs
 //   WASI_BENCH_SCALE_APPS=200 WASI_BENCH_CONCURRENCY=10 node test/bench/operator-scale.bench.mjs
@@ -142,9 +144,10 @@ async function reconcileCounts(op) {
  * watch has seen the 1,000th Pod. This is the operator's own time to turn the
  * applied apps into Pods, next to the reference's time to create the Pods.
  */
-async function operatorOnAppliedApps(cluster, pooled, namespace, logFile) {
-  progress(`operator: creating ${APPS} WasiApps (untimed, no operator running) in ${namespace}`);
-  await createApps(pooled, namespace, APPS, CONCURRENCY);
+async function operatorOnAppliedApps(cluster, pooled, namespace, logFile, { dapr = false } = {}) {
+  const what = dapr ? 'WasiApps with Dapr' : 'WasiApps';
+  progress(`operator: creating ${APPS} ${what} (untimed, no operator running) in ${namespace}`);
+  await createApps(pooled, namespace, APPS, CONCURRENCY, { dapr });
   const watcher = await watchPods(pooled, namespace);
   const cpu = { own: ownCpuSeconds(), plane: controlPlaneCpuSeconds(cluster.pids), byProcess: controlPlaneCpuByProcess(cluster.pids), op: 0 };
   const started = performance.now();
@@ -153,7 +156,7 @@ async function operatorOnAppliedApps(cluster, pooled, namespace, logFile) {
     const done = await within(watcher.reached(APPS), TIMEOUT_MS, () => `${watcher.count} of ${APPS} Pods seen; operator log tail:\n${op.logTail()}`);
     watcher.stop();
     const millis = done - started;
-    progress(`operator on ${APPS} applied WasiApps: ${seconds(millis)} from its start; CPU: ${cpuSince(cpu, cluster, op)}; ${await reconcileCounts(op)}`);
+    progress(`operator on ${APPS} applied ${what}: ${seconds(millis)} from its start; CPU: ${cpuSince(cpu, cluster, op)}; ${await reconcileCounts(op)}`);
     return millis;
   } finally {
     await op.stop();
@@ -166,12 +169,13 @@ async function operatorOnAppliedApps(cluster, pooled, namespace, logFile) {
  * parallel); the clock runs from the first create to the 1,000th Pod, so it
  * holds the creates too, which the reference does not do.
  */
-async function operatorWhileApplying(cluster, pooled, namespace, logFile) {
+async function operatorWhileApplying(cluster, pooled, namespace, logFile, { dapr = false } = {}) {
+  const what = dapr ? 'WasiApps with Dapr' : 'WasiApps';
   const op = await startOperatorProcess({ kubeconfigPath: cluster.kubeconfigPath, namespace, concurrency: CONCURRENCY, logFile });
   try {
     await op.waitReady();
     const watcher = await watchPods(pooled, namespace);
-    progress(`operator running: creating ${APPS} WasiApps at concurrency ${CONCURRENCY} in ${namespace}`);
+    progress(`operator running: creating ${APPS} ${what} at concurrency ${CONCURRENCY} in ${namespace}`);
     const cpu = {
       own: ownCpuSeconds(),
       plane: controlPlaneCpuSeconds(cluster.pids),
@@ -179,13 +183,13 @@ async function operatorWhileApplying(cluster, pooled, namespace, logFile) {
       op: cpuSecondsOf(op.pid),
     };
     const started = performance.now();
-    await createApps(pooled, namespace, APPS, CONCURRENCY);
+    await createApps(pooled, namespace, APPS, CONCURRENCY, { dapr });
     const appsCreated = performance.now();
     const done = await within(watcher.reached(APPS), TIMEOUT_MS, () => `${watcher.count} of ${APPS} Pods seen; operator log tail:\n${op.logTail()}`);
     watcher.stop();
     const millis = done - started;
     progress(
-      `operator while applying: ${seconds(millis)} (all WasiApps created after ${seconds(appsCreated - started)}); CPU: ${cpuSince(cpu, cluster, op)};` +
+      `operator while applying ${what}: ${seconds(millis)} (all created after ${seconds(appsCreated - started)}); CPU: ${cpuSince(cpu, cluster, op)};` +
         ` ${await reconcileCounts(op)}`,
     );
     return millis;
@@ -205,6 +209,14 @@ try {
   const operatorMillis = await operatorOnAppliedApps(cluster, pooled, operatorNamespace, join(cluster.stateDir, 'operator.log'));
   const applyingNamespace = await cluster.createNamespace('bench-applying');
   const applyingMillis = await operatorWhileApplying(cluster, pooled, applyingNamespace, join(cluster.stateDir, 'operator-applying.log'));
+  // Information: the default, Dapr on: the 1,000 apps of a namespace share one state store Component, whose
+  // scopes and owner references grow with every app (applies of it are coalesced, see coalescing-flight.ts).
+  const daprNamespace = await cluster.createNamespace('bench-dapr');
+  const daprMillis = await operatorOnAppliedApps(cluster, pooled, daprNamespace, join(cluster.stateDir, 'operator-dapr.log'), { dapr: true });
+  const daprApplyingNamespace = await cluster.createNamespace('bench-dapr-applying');
+  const daprApplyingMillis = await operatorWhileApplying(cluster, pooled, daprApplyingNamespace, join(cluster.stateDir, 'operator-dapr-applying.log'), {
+    dapr: true,
+  });
 
   const r = operatorMillis / pooledMillis;
   const met = r <= GOAL;
@@ -216,6 +228,8 @@ try {
       ` the operator's own REST client creating the same Pods: ${seconds(leanCreateMillis)} (POST), ${seconds(leanApplyMillis)} (server-side apply),` +
       ` operator ratio to those ${ratio(operatorMillis / leanCreateMillis)} and ${ratio(operatorMillis / leanApplyMillis)};` +
       ` the operator running while the ${APPS} WasiApps are created, creates included: ${seconds(applyingMillis)}, ratio ${ratio(applyingMillis / pooledMillis)};` +
+      ` with Dapr on (one shared Component): applied ${seconds(daprMillis)}, ratio ${ratio(daprMillis / pooledMillis)};` +
+      ` while applying ${seconds(daprApplyingMillis)}, ratio ${ratio(daprApplyingMillis / pooledMillis)};` +
       ` ${loadNote(availableParallelism())})`,
   );
   reportRow({
@@ -225,6 +239,12 @@ try {
     ratio: ratio(r),
     goal: `≤ ${GOAL}`,
     met,
+  });
+  reportRow({
+    figure: `the same, Dapr on (1 shared Component)`,
+    value: seconds(daprMillis),
+    reference: `${seconds(pooledMillis)} (plain client, Pods only)`,
+    ratio: ratio(daprMillis / pooledMillis),
   });
 } finally {
   await cluster.stop();

@@ -23,12 +23,13 @@ const WASIAPPS = { group: 'wasi-operator.dev', version: 'v1alpha1', plural: 'was
  * is exactly one Pod and no state-store Component (apps sharing a store name
  * in one namespace would conflict).
  */
-export function benchApp(namespace, name) {
+/** A bench WasiApp; with `dapr`, every app of a namespace shares the one `statestore` Component. */
+export function benchApp(namespace, name, dapr = false) {
   return {
     apiVersion: `${WASIAPPS.group}/${WASIAPPS.version}`,
     kind: 'WasiApp',
     metadata: { name, namespace },
-    spec: { module: { configMap: { name: 'modules', key: 'hello.wasm' } }, dapr: { enabled: false } },
+    spec: { module: { configMap: { name: 'modules', key: 'hello.wasm' } }, dapr: { enabled: dapr } },
   };
 }
 
@@ -148,12 +149,12 @@ export async function runPool(count, concurrency, fn) {
 }
 
 /** Creates WasiApps app-00000… in `namespace` at `concurrency`; returns the created objects. */
-export async function createApps(kc, namespace, count, concurrency, { onFirst } = {}) {
+export async function createApps(kc, namespace, count, concurrency, { onFirst, dapr = false } = {}) {
   const custom = kc.makeApiClient(CustomObjectsApi);
   const apps = new Array(count);
   onFirst?.();
   await runPool(count, concurrency, async (i) => {
-    apps[i] = await custom.createNamespacedCustomObject({ ...WASIAPPS, namespace, body: benchApp(namespace, appName(i)) });
+    apps[i] = await custom.createNamespacedCustomObject({ ...WASIAPPS, namespace, body: benchApp(namespace, appName(i), dapr) });
   });
   return apps;
 }

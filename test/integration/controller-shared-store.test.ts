@@ -147,3 +147,27 @@ test("a Component of the store's name that the operator did not make: ComponentC
   await eventually('the pod', async () => (await podsOf(c, namespace, 'guest')).length === 1);
   expect((await componentNamed(namespace, 'statestore'))?.scopes).toEqual(['guest']);
 });
+
+test('a burst of apps joining one store: every app gets its Pod and a place in the Component, which is written in batches, not once per app', async () => {
+  operator = await runOperator(cluster.kc, { concurrency: 10 });
+  const namespace = await cluster.createNamespace('burst');
+  const APPS = 40;
+  const names = Array.from({ length: APPS }, (_, i) => `app-${String(i).padStart(2, '0')}`);
+  // One after another, as a script or a CI pipeline applies them: each arrives while the last is being handled.
+  const apps = [];
+  for (const name of names) apps.push(await createApp(c, namespace, name));
+
+  await eventually('a Pod for every app', async () => (await c.core.listNamespacedPod({ namespace })).items.length === APPS, 60_000);
+  const component = await eventually(
+    'the Component scoped to every app',
+    async () => {
+      const found = await componentNamed(namespace, 'statestore');
+      return found?.scopes?.length === APPS && found;
+    },
+    30_000,
+  );
+  expect(component.scopes).toEqual([...names].sort());
+  expect(new Set(component.metadata.ownerReferences?.map((ref) => ref.uid))).toEqual(new Set(apps.map((app) => app.metadata.uid)));
+  // The Component's generation moves with each write that changed its scopes: one apply per joining app would make it APPS.
+  expect(component.metadata.generation).toBeLessThanOrEqual(APPS / 2);
+}, 120_000);

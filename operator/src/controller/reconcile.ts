@@ -13,6 +13,7 @@ import {
   describeStateStoreDifference,
   groupStateStoreApps,
   wantsOperatorComponent,
+  type StateStoreGroup,
 } from '../resources/component.js';
 import { LABEL_GENERATION } from '../resources/labels.js';
 import { componentNameFor } from '../resources/names.js';
@@ -20,6 +21,7 @@ import { controllerOf, isControlledBy } from '../resources/owner.js';
 import { buildHostPod } from '../resources/pod.js';
 import { isDaprEnabled } from '../resources/spec-defaults.js';
 import { WasiOperatorError } from '../util/errors.js';
+import { CoalescingFlight } from './coalescing-flight.js';
 import { CONDITION_STATE_STORE_READY, findCondition } from './conditions.js';
 import {
   REASON_COMPONENT_APPLIED,
@@ -36,11 +38,21 @@ import { applyObject, deleteComponent, deletePod, patchAppStatus, type KubeClien
 import { computeStatus, isFinishedGeneration, type StateStoreState } from './status.js';
 import type { ReconcileResult } from './workers.js';
 
+interface StoreGroupMemo {
+  revision: number;
+  group: StateStoreGroup;
+  /** The Component the group wants; undefined when nobody shares it. */
+  component: ComponentObject | undefined;
+  /** The resourceVersion of a Component found to match `component`. */
+  matchedVersion?: string;
+}
+
 /** A Dapr Component as read back from the API server (any Component, not only ours). */
 export type ComponentObject = KubernetesObject & Partial<Pick<DaprComponent, 'spec' | 'scopes'>>;
 
 export interface ReconcilerCaches {
-  apps: ObjectCache<WasiApp>;
+  /** `revision` moves on every change to the cache (see storeGroup). */
+  apps: ObjectCache<WasiApp> & { readonly revision: number };
   /** `byIndex(appKey, namespace)`: the Pods whose controller owner reference names that app. */
   pods: ObjectCache<V1Pod> & { byIndex(appKey: string, namespace: string | undefined): ReadonlyArray<V1Pod> };
   components: ObjectCache<ComponentObject>;
@@ -57,6 +69,8 @@ export interface ReconcilerDeps {
 
 /** How long to trust that the watch delivers our own status write before looking again anyway. */
 const OWN_WRITE_GRACE_MS = 2000;
+/** The least time between two applies of one shared Component while apps keep joining it. */
+const COMPONENT_APPLY_INTERVAL_MS = 100;
 
 export class Reconciler {
   private readonly now: () => Date;
@@ -67,8 +81,62 @@ export class Reconciler {
    */
   private readonly ownWrites = new Map<string, string>();
 
+  /** One apply in flight per shared Component; see ensureComponent. */
+  private readonly componentApplies = new CoalescingFlight<{ changed: boolean; scopes: number }>(COMPONENT_APPLY_INTERVAL_MS);
+  /** ns/store → its group and Component as of an apps-cache revision; see storeGroup. */
+  private readonly storeGroups = new Map<string, StoreGroupMemo>();
+  /** ns/name → the Component as our last apply returned it, which the cache may not have caught up with. */
+  private readonly appliedComponents = new Map<string, ComponentObject>();
+
   constructor(private readonly deps: ReconcilerDeps) {
     this.now = deps.now ?? (() => new Date());
+  }
+
+  /**
+   * Who shares the Component `name` and what it should be, as of the apps
+   * cache's revision: every sharer's reconcile computes the same from the
+   * same cache, and a burst of N sharers would otherwise compute it N times
+   * over N apps.
+   */
+  private storeGroup(namespace: string, name: string): StoreGroupMemo {
+    const key = `${namespace}/${name}`;
+    const revision = this.deps.caches.apps.revision;
+    const memo = this.storeGroups.get(key);
+    if (memo && memo.revision === revision) return memo;
+    const group = groupStateStoreApps(this.deps.caches.apps.list(namespace), name, this.deps.config);
+    const fresh: StoreGroupMemo = {
+      revision,
+      group,
+      component: group.sharers.length > 0 ? buildSharedStateStoreComponent(group.sharers, this.deps.config) : undefined,
+    };
+    if (group.sharers.length > 0 || group.conflicting.length > 0) this.storeGroups.set(key, fresh);
+    else this.storeGroups.delete(key);
+    return fresh;
+  }
+
+  /** Whether the freshest Component we know of already is the one the group wants (remembered per resourceVersion). */
+  private componentIsCurrent(namespace: string, name: string): boolean {
+    const memo = this.storeGroup(namespace, name);
+    const known = this.freshestComponent(namespace, name);
+    if (!memo.component || !known) return false;
+    const version = known.metadata?.resourceVersion;
+    if (version !== undefined && memo.matchedVersion === version) return true;
+    const matches = componentMatches(memo.component, known);
+    if (matches) memo.matchedVersion = version;
+    return matches;
+  }
+
+  /**
+   * The cached Component, or our own last apply of it when that is newer:
+   * right after an apply the cache lags, and comparing with it would apply
+   * the same object again. Never our apply alone: a Component that is gone
+   * from the cache was deleted, and is applied again.
+   */
+  private freshestComponent(namespace: string, name: string): ComponentObject | undefined {
+    const cached = this.deps.caches.components.get(name, namespace);
+    const applied = this.appliedComponents.get(`${namespace}/${name}`);
+    if (!cached || !applied) return cached;
+    return Number(applied.metadata?.resourceVersion) > Number(cached.metadata?.resourceVersion) ? applied : cached;
   }
 
   async reconcile(key: string): Promise<ReconcileResult> {
@@ -134,13 +202,13 @@ export class Reconciler {
     }
     // Every app that wants this store name computes the same group and the
     // same Component from the cache, so whichever reconciles applies it.
-    const { sharers } = groupStateStoreApps(this.deps.caches.apps.list(namespace), storeName, this.deps.config);
+    const { sharers } = this.storeGroup(namespace, storeName).group;
     const winner = sharers[0];
     if (!winner) {
       throw new WasiOperatorError('ERR_CACHE', `WasiApp ${namespace}/${app.metadata.name} is not in the cache it was read from; retrying`);
     }
     const sharing = sharers.some((sharer) => sharer.metadata.uid === app.metadata.uid);
-    await this.ensureComponent(app, buildSharedStateStoreComponent(sharers, this.deps.config), current, sharing, log);
+    await this.ensureComponent(app, namespace, storeName, sharing, log);
     if (!sharing) {
       return {
         status: 'False',
@@ -154,13 +222,27 @@ export class Reconciler {
     return { status: 'True', reason: 'ComponentApplied', message: `Dapr Component ${storeName} (state.redis) is applied` };
   }
 
-  /** Applies the group's Component unless the cache already holds it (saves a write per reconcile). */
-  private async ensureComponent(app: WasiApp, desired: ComponentObject, current: ComponentObject | undefined, announce: boolean, log: Logger): Promise<void> {
-    if (current && componentMatches(desired, current)) return;
-    const applied = await applyObject(this.deps.clients, desired);
-    if (applied.metadata?.resourceVersion === current?.metadata?.resourceVersion) return;
-    const componentName = desired.metadata?.name as string;
-    const sharers = desired.scopes?.length ?? 1;
+  /**
+   * Applies the group's Component unless it already is `desired` (saves a
+   * write per reconcile). Applies of one Component go one at a time, and the
+   * reconciles that want one meanwhile share the next, built from the cache
+   * when it starts: it covers all of them (coalescing-flight.ts).
+   */
+  private async ensureComponent(app: WasiApp, namespace: string, name: string, announce: boolean, log: Logger): Promise<void> {
+    if (this.componentIsCurrent(namespace, name)) return;
+    const outcome = await this.componentApplies.run(`${namespace}/${name}`, async () => {
+      const { component: next } = this.storeGroup(namespace, name);
+      // Everyone left meanwhile: releaseOutdatedComponents deletes it.
+      if (!next) return { changed: false, scopes: 0 };
+      const current = this.freshestComponent(namespace, name);
+      if (this.componentIsCurrent(namespace, name)) return { changed: false, scopes: next.scopes?.length ?? 1 };
+      const applied = await applyObject(this.deps.clients, next);
+      this.appliedComponents.set(`${namespace}/${name}`, applied);
+      return { changed: applied.metadata?.resourceVersion !== current?.metadata?.resourceVersion, scopes: next.scopes?.length ?? 1 };
+    });
+    if (!outcome.changed) return;
+    const componentName = name;
+    const sharers = outcome.scopes;
     log.info({ component: componentName, scopes: sharers }, 'applied state store component');
     if (announce) {
       this.deps.events.normal(
@@ -189,9 +271,9 @@ export class Reconciler {
       );
     for (const component of outdated) {
       const name = component.metadata?.name as string;
-      const { sharers } = groupStateStoreApps(this.deps.caches.apps.list(namespace), name, this.deps.config);
+      const { sharers } = this.storeGroup(namespace, name).group;
       if (sharers.length > 0) {
-        await this.ensureComponent(app, buildSharedStateStoreComponent(sharers, this.deps.config), component, false, log);
+        await this.ensureComponent(app, namespace, name, false, log);
         log.info({ component: name }, 'left shared state store component');
         continue;
       }

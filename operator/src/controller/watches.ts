@@ -44,6 +44,13 @@ export class InformerGroup<T extends KubernetesObject> implements ObjectCache<T>
     return [...this.informers.values()].every((i) => i.synced);
   }
 
+  /** Moves on every change to any of the caches. */
+  get revision(): number {
+    let sum = 0;
+    for (const informer of this.informers.values()) sum += informer.revision;
+    return sum;
+  }
+
   async start(): Promise<void> {
     await Promise.all([...this.informers.values()].map((i) => i.start()));
   }
