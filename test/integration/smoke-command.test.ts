@@ -72,6 +72,20 @@ test("with the operator running: exit 0, the guest's output, its state in Redis,
   await eventually('the smoke namespace to be gone or going', async () => (await smokeNamespaces()).length === 0, 30_000);
 }, 150_000);
 
+test("an app that fails: exit 1 with the Succeeded condition's reason and the app's events", async () => {
+  await operator?.stop();
+  // Nothing listens on port 1: the app's daprd cannot reach its state store.
+  operator = await runOperator(cluster.kc, { config: { ...TEST_CONFIG, defaultRedis: { host: '127.0.0.1:1' } } });
+  const run = await smoke('--timeout', '120');
+  expect(run.code).toBe(1);
+  expect(run.stdout).toMatch(/FAILED: WasiApp wasi-smoke-\w+\/seed ended Failed \(\w+\): /);
+  expect(run.stdout).toMatch(/Succeeded=False \w+/);
+  // The cause, from daprd's own log, reaches the user through the Pod's status and the app's condition.
+  expect(run.stdout).toContain('error connecting to redis at 127.0.0.1:1');
+  expect(run.stdout).toContain('events of WasiApp');
+  expect(run.stdout).toContain('deleted namespace wasi-smoke-');
+}, 180_000);
+
 test('bad flags exit 2 with the usage', async () => {
   const run = await smoke('--timeout', 'soon');
   expect(run.code).toBe(2);

@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import yaml from 'js-yaml';
+import { firstDaprdErrorIn } from './daprd-log.js';
 import { WasiOperatorError } from '../../util/errors.js';
 import { freePorts } from '../cluster/free-port.js';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -98,7 +99,8 @@ export async function startDaprSidecar(kc: KubeConfig, pod: V1Pod, podDir: strin
     if (daprd.hasExited() || Date.now() >= deadline) {
       await daprd.stop(0);
       const what = daprd.hasExited() ? 'exited during start' : `was not ready after ${SIDECAR_READY_TIMEOUT_MS / 1000}s`;
-      throw new WasiOperatorError('ERR_NODE_AGENT_SIDECAR', `daprd for ${appId} ${what}; see ${logPath}`);
+      const said = firstDaprdErrorIn(logPath);
+      throw new WasiOperatorError('ERR_NODE_AGENT_SIDECAR', `daprd for ${appId} ${what}${said ? `: ${said}` : ''}; see ${logPath}`);
     }
     await sleep(100);
   }
