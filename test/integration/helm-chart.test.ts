@@ -396,6 +396,16 @@ describe('helm install, watching every namespace', () => {
       );
       expect(refused.message).toMatch(/cannot create resource "pods"/);
       expect(await podsOf(c, appNamespace, 'no-create')).toEqual([]);
+      // Each retry fails the same way: one Event whose count grows (patched with the chart's RBAC), not one per retry.
+      const repeated = await eventually(
+        'the ReconcileError event counted more than once',
+        async () => {
+          const errors = (await eventsFor(c, appNamespace, 'no-create')).filter((e) => e.reason === 'ReconcileError');
+          return (errors[0]?.count ?? 0) > 1 && errors;
+        },
+        30_000,
+      );
+      expect(repeated).toHaveLength(1);
     } finally {
       const current = await rbac.readClusterRole({ name: RELEASE });
       await rbac.replaceClusterRole({ name: RELEASE, body: { ...current, rules: original.rules } });
@@ -415,6 +425,7 @@ describe('helm install, watching every namespace', () => {
       { resource: 'pods', verb: 'delete', namespace: ns },
       { group: 'dapr.io', resource: 'components', verb: 'patch', namespace: ns },
       { resource: 'events', verb: 'create', namespace: ns },
+      { resource: 'events', verb: 'patch', namespace: ns },
       { group: 'coordination.k8s.io', resource: 'leases', verb: 'update', name: `${RELEASE}-leader`, namespace: releaseNamespace },
     ];
     const refused: V1ResourceAttributes[] = [
@@ -430,6 +441,7 @@ describe('helm install, watching every namespace', () => {
       { group: 'coordination.k8s.io', resource: 'leases', verb: 'create', namespace: ns },
       { group: 'apps', resource: 'deployments', verb: 'create', namespace: ns },
       { resource: 'namespaces', verb: 'list' },
+      { resource: 'events', verb: 'delete', namespace: ns },
     ];
     for (const attributes of granted) expect({ ...attributes, allowed: await may(attributes) }).toEqual({ ...attributes, allowed: true });
     for (const attributes of refused) expect({ ...attributes, allowed: await may(attributes) }).toEqual({ ...attributes, allowed: false });

@@ -10,6 +10,8 @@ const app = { apiVersion: 'wasi-operator.dev/v1alpha1', kind: 'WasiApp', metadat
 /** An events endpoint that keeps what it is sent; `slow` keeps each write open until released. */
 function eventsEndpoint(slow = false) {
   const written: CoreV1Event[] = [];
+  const patches: Array<{ name: string; body: Partial<CoreV1Event> }> = [];
+  let missing = false;
   const open: Array<() => void> = [];
   let inFlight = 0;
   let maxInFlight = 0;
@@ -22,8 +24,21 @@ function eventsEndpoint(slow = false) {
       written.push(body);
       return body;
     },
+    async patchNamespacedEvent({ name, body }: { namespace: string; name: string; body: Partial<CoreV1Event> }): Promise<unknown> {
+      if (missing) throw Object.assign(new Error('events "x" not found'), { statusCode: 404 });
+      patches.push({ name, body });
+      return body;
+    },
   } as unknown as CoreV1Api;
-  return { api, written, release: () => open.splice(0).forEach((resolve) => resolve()), maxInFlight: () => maxInFlight };
+  return {
+    api,
+    written,
+    patches,
+    /** From now on every patch answers 404, as for an event the API server has expired. */
+    expireEvents: () => (missing = true),
+    release: () => open.splice(0).forEach((resolve) => resolve()),
+    maxInFlight: () => maxInFlight,
+  };
 }
 
 async function until(check: () => boolean): Promise<void> {
@@ -50,14 +65,51 @@ test('writes an event with its reason, type, message and the involved object', a
   ]);
 });
 
-test('drops an identical event within the dedup window', async () => {
+test('an identical event within the window is not written again: it counts on the first one', async () => {
   const endpoint = eventsEndpoint();
-  const recorder = new EventRecorder(endpoint.api, { instance: 'op-1', log });
+  const recorder = new EventRecorder(endpoint.api, { instance: 'op-1', log, patchIntervalMs: 50 });
   recorder.warning(app, 'Failed', 'Trap: unreachable');
   recorder.warning(app, 'Failed', 'Trap: unreachable');
   recorder.warning(app, 'Failed', 'Timeout: 30 s');
+  recorder.warning(app, 'Failed', 'Trap: unreachable');
+  await until(() => endpoint.patches.length === 1);
   await recorder.flush();
   expect(endpoint.written.map((e) => e.message)).toEqual(['Trap: unreachable', 'Timeout: 30 s']);
+  expect(endpoint.patches).toEqual([{ name: endpoint.written[0]!.metadata!.name, body: { count: 3, lastTimestamp: expect.any(Date) } }]);
+});
+
+test('count updates of one event come at most once per patch interval, each with the count so far', async () => {
+  const endpoint = eventsEndpoint();
+  const recorder = new EventRecorder(endpoint.api, { instance: 'op-1', log, patchIntervalMs: 200 });
+  recorder.warning(app, 'ReconcileError', 'cannot apply');
+  await until(() => endpoint.written.length === 1);
+  for (let i = 0; i < 5; i++) recorder.warning(app, 'ReconcileError', 'cannot apply');
+  await new Promise((r) => setTimeout(r, 100));
+  expect(endpoint.patches).toEqual([]);
+  await until(() => endpoint.patches.length === 1);
+  expect(endpoint.patches[0]!.body.count).toBe(6);
+  recorder.warning(app, 'ReconcileError', 'cannot apply');
+  await recorder.flush();
+  expect(endpoint.patches.map((p) => p.body.count)).toEqual([6, 7]);
+});
+
+test('a repeat after the window, or of an event the API server no longer has, starts a new event', async () => {
+  const endpoint = eventsEndpoint();
+  const recorder = new EventRecorder(endpoint.api, { instance: 'op-1', log, dedupWindowMs: 100, patchIntervalMs: 0 });
+  recorder.normal(app, 'PodCreated', 'created pod app-g1');
+  await until(() => endpoint.written.length === 1);
+  await new Promise((r) => setTimeout(r, 150));
+  recorder.normal(app, 'PodCreated', 'created pod app-g1');
+  await until(() => endpoint.written.length === 2);
+  expect(endpoint.written[1]!.metadata!.name).not.toBe(endpoint.written[0]!.metadata!.name);
+
+  endpoint.expireEvents();
+  recorder.normal(app, 'PodCreated', 'created pod app-g1');
+  await recorder.flush();
+  recorder.normal(app, 'PodCreated', 'created pod app-g1');
+  await recorder.flush();
+  expect(endpoint.written).toHaveLength(3);
+  expect(endpoint.written[2]!.count).toBe(1);
 });
 
 test('holds events while holdWhile says so, and writes them once it no longer does', async () => {

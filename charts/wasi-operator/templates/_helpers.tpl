@@ -91,10 +91,11 @@ into a Role per watched namespace.
 - apiGroups: [dapr.io]
   resources: [components]
   verbs: [list, watch, create, patch, delete]
-# Events about WasiApps (core/v1, one create per event).
+# Events about WasiApps (core/v1): one create per event, and a merge patch
+# of its count and lastTimestamp when it repeats.
 - apiGroups: [""]
   resources: [events]
-  verbs: [create]
+  verbs: [create, patch]
 {{- end }}
 
 {{/* Fails the render on values that cannot work. */}}

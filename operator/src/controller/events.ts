@@ -1,7 +1,10 @@
 // Kubernetes Events (core/v1) about WasiApps. Callers emit on transitions;
-// the recorder also drops an identical event (same object, type, reason and
-// message) seen within the dedup window, so a retrying reconcile does not
-// flood the namespace.
+// an identical event (same object, type, reason and message) within the
+// series window is not written again: the first one's `count` and
+// `lastTimestamp` move instead, as client-go's correlator does, so `kubectl
+// describe` shows "(x12 over 5m)" and a retrying reconcile does not flood the
+// namespace. Count updates are merge patches, at most one per event every
+// few seconds.
 //
 // Events are reports, not work: they are written in the background, a few at
 // a time, and held back while `holdWhile` says new apps wait for their Pods
@@ -12,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import type { CoreV1Event, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { FIELD_MANAGER } from '../api/names.js';
+import { apiCode } from '../kube/api-error.js';
 import type { EventSink } from './kube.js';
 
 export const EVENT_NORMAL = 'Normal';
@@ -28,6 +32,8 @@ export const REASON_FAILED = 'Failed';
 export const REASON_RECONCILE_ERROR = 'ReconcileError';
 
 const MAX_MESSAGE = 1024;
+/** The least time between two count updates of one event. */
+const DEFAULT_PATCH_INTERVAL_MS = 5_000;
 const MAX_REMEMBERED = 10_000;
 const DEFAULT_MAX_IN_FLIGHT = 4;
 const DEFAULT_MAX_BACKLOG = 10_000;
@@ -39,7 +45,10 @@ export interface EventRecorderOptions {
   /** reportingInstance: tells replicas apart (the leader-election identity). */
   instance: string;
   log: Logger;
+  /** Repeats within this long of the last one count on the same event; default 10 min. */
   dedupWindowMs?: number;
+  /** The least time between two count updates of one event; default 5 s. */
+  patchIntervalMs?: number;
   /** While true, events wait (see above); default never. */
   holdWhile?: () => boolean;
   /** The longest an event is held back; default 10 s. */
@@ -50,10 +59,29 @@ export interface EventRecorderOptions {
   maxBacklog?: number;
 }
 
+/** One written (or to be written) event and the repeats that count on it. */
+interface Series {
+  namespace: string;
+  name: string;
+  count: number;
+  lastAt: number;
+  /** Created in the API server: repeats can be patched onto it. */
+  written: boolean;
+  /** The count the API server has. */
+  writtenCount: number;
+  lastPatchAt: number;
+  patchTimer?: NodeJS.Timeout;
+  patching: boolean;
+}
+
+type Write = { kind: 'create'; event: CoreV1Event; series: Series; at: number } | { kind: 'patch'; series: Series; at: number };
+
 export class EventRecorder {
-  private readonly recent = new Map<string, number>();
+  /** dedup key → its series, least recently repeated first. */
+  private readonly recent = new Map<string, Series>();
   private readonly dedupWindowMs: number;
-  private readonly backlog: Array<{ event: CoreV1Event; at: number }> = [];
+  private readonly patchIntervalMs: number;
+  private readonly backlog: Write[] = [];
   private readonly idleWaiters: Array<() => void> = [];
   private inFlight = 0;
   private dropped = 0;
@@ -65,6 +93,7 @@ export class EventRecorder {
     private readonly options: EventRecorderOptions,
   ) {
     this.dedupWindowMs = options.dedupWindowMs ?? 10 * 60 * 1000;
+    this.patchIntervalMs = options.patchIntervalMs ?? DEFAULT_PATCH_INTERVAL_MS;
   }
 
   /** Events emitted but not yet written. */
@@ -80,19 +109,28 @@ export class EventRecorder {
     this.emit(obj, EVENT_WARNING, reason, message);
   }
 
-  /** Queues the event for writing (see above); an identical one within the dedup window is dropped. */
+  /** Queues the event for writing (see above); an identical one within the window counts on the first. */
   emit(obj: KubernetesObject, type: EventType, reason: string, message: string): void {
     const meta = obj.metadata ?? {};
     const text = message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE - 1)}…` : message;
     const dedupKey = `${meta.uid ?? `${meta.namespace}/${meta.name}`}|${type}|${reason}|${text}`;
     const now = Date.now();
     const last = this.recent.get(dedupKey);
-    if (last !== undefined && now - last < this.dedupWindowMs) return;
-    this.remember(dedupKey, now);
+    if (last !== undefined && now - last.lastAt < this.dedupWindowMs) {
+      last.count++;
+      last.lastAt = now;
+      this.remember(dedupKey, last);
+      this.schedulePatch(last);
+      return;
+    }
 
     const time = new Date(now);
+    const name = `${meta.name}.${now.toString(16)}${randomBytes(2).toString('hex')}`;
+    const series: Series = { namespace: meta.namespace ?? 'default', name, count: 1, lastAt: now, written: false, writtenCount: 0, lastPatchAt: 0, patching: false };
+    if (last?.patchTimer) clearTimeout(last.patchTimer);
+    this.remember(dedupKey, series);
     const event: CoreV1Event = {
-      metadata: { name: `${meta.name}.${now.toString(16)}${randomBytes(2).toString('hex')}`, namespace: meta.namespace },
+      metadata: { name, namespace: meta.namespace },
       involvedObject: {
         apiVersion: obj.apiVersion,
         kind: obj.kind,
@@ -111,18 +149,46 @@ export class EventRecorder {
       lastTimestamp: time,
       count: 1,
     };
-    this.backlog.push({ event, at: now });
+    this.enqueue({ kind: 'create', event, series, at: now });
+  }
+
+  private enqueue(write: Write): void {
+    this.backlog.push(write);
     if (this.backlog.length > (this.options.maxBacklog ?? DEFAULT_MAX_BACKLOG)) {
-      this.backlog.shift();
+      const dropped = this.backlog.shift()!;
+      // A dropped count update may be scheduled again by the next repeat.
+      if (dropped.kind === 'patch') dropped.series.patching = false;
       if (this.dropped++ % 1000 === 0) this.options.log.warn({ dropped: this.dropped }, 'event backlog full; dropping the oldest events');
     }
     this.pump();
   }
 
-  /** Writes every waiting event, held or not, and resolves once none is left (on shutdown). */
+  /**
+   * A count update for `series`, once it is written and no sooner than the
+   * patch interval after the last; repeats meanwhile ride along with it.
+   */
+  private schedulePatch(series: Series): void {
+    if (!series.written || series.patching || series.patchTimer || this.flushing) return;
+    if (series.count === series.writtenCount) return;
+    const delay = Math.max(0, series.lastPatchAt + this.patchIntervalMs - Date.now());
+    series.patchTimer = setTimeout(() => {
+      series.patchTimer = undefined;
+      series.patching = true;
+      this.enqueue({ kind: 'patch', series, at: Date.now() });
+    }, delay).unref();
+  }
+
+  /** Writes every waiting event and count update, held or not, and resolves once none is left (on shutdown). */
   async flush(): Promise<void> {
     this.flushing = true;
     try {
+      for (const series of this.recent.values()) {
+        if (!series.patchTimer) continue;
+        clearTimeout(series.patchTimer);
+        series.patchTimer = undefined;
+        series.patching = true;
+        this.backlog.push({ kind: 'patch', series, at: Date.now() });
+      }
       this.pump();
       if (this.waiting === 0) return;
       await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
@@ -142,30 +208,55 @@ export class EventRecorder {
       return;
     }
     while (this.inFlight < (this.options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT) && this.backlog.length > 0) {
-      this.write((this.backlog.shift() as { event: CoreV1Event }).event);
+      this.write(this.backlog.shift()!);
     }
     if (this.waiting === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
   /** Fire and forget: an event that cannot be written is logged, never retried. */
-  private write(event: CoreV1Event): void {
+  private write(write: Write): void {
     this.inFlight++;
-    const { namespace, name } = event.involvedObject;
-    void this.api
-      .createNamespacedEvent({ namespace: namespace ?? 'default', body: event })
-      .then(
-        () => undefined,
-        (err: unknown) => this.options.log.warn({ err, reason: event.reason, object: `${namespace}/${name}` }, 'cannot write event'),
-      )
-      .finally(() => {
-        this.inFlight--;
-        this.pump();
-      });
+    const { series } = write;
+    const done = write.kind === 'create' ? this.create(write.event, series) : this.patch(series);
+    void done.finally(() => {
+      this.inFlight--;
+      this.pump();
+    });
   }
 
-  private remember(key: string, at: number): void {
+  private async create(event: CoreV1Event, series: Series): Promise<void> {
+    const { namespace, name } = event.involvedObject;
+    try {
+      await this.api.createNamespacedEvent({ namespace: namespace ?? 'default', body: event });
+      series.written = true;
+      series.writtenCount = 1;
+      series.lastPatchAt = Date.now();
+      // Repeats while it was being written.
+      this.schedulePatch(series);
+    } catch (err) {
+      this.options.log.warn({ err, reason: event.reason, object: `${namespace}/${name}` }, 'cannot write event');
+    }
+  }
+
+  private async patch(series: Series): Promise<void> {
+    const count = series.count;
+    try {
+      await this.api.patchNamespacedEvent({ namespace: series.namespace, name: series.name, body: { count, lastTimestamp: new Date(series.lastAt) } });
+      series.writtenCount = count;
+    } catch (err) {
+      // Gone (the API server keeps events an hour): the next repeat starts a new one.
+      if (apiCode(err) === 404) series.lastAt = -Infinity;
+      else this.options.log.warn({ err, event: `${series.namespace}/${series.name}` }, 'cannot update event count');
+    } finally {
+      series.lastPatchAt = Date.now();
+      series.patching = false;
+      this.schedulePatch(series);
+    }
+  }
+
+  private remember(key: string, series: Series): void {
     this.recent.delete(key);
-    this.recent.set(key, at);
+    this.recent.set(key, series);
     if (this.recent.size > MAX_REMEMBERED) {
       const oldest = this.recent.keys().next().value;
       if (oldest !== undefined) this.recent.delete(oldest);

@@ -115,11 +115,15 @@ export async function patchAppStatus(clients: KubeClients, app: WasiApp, statusP
 /** Where the event recorder writes. */
 export interface EventSink {
   createNamespacedEvent(args: { namespace: string; body: CoreV1Event }): Promise<unknown>;
+  /** A merge patch of an event we wrote (its count and lastTimestamp). */
+  patchNamespacedEvent(args: { namespace: string; name: string; body: Partial<CoreV1Event> }): Promise<unknown>;
 }
 
 export function eventSink(clients: KubeClients): EventSink {
   return {
     createNamespacedEvent: ({ namespace, body }) => clients.api.request('POST', watchPath('v1', 'events', namespace), { body }),
+    patchNamespacedEvent: ({ namespace, name, body }) =>
+      clients.api.request('PATCH', `${watchPath('v1', 'events', namespace)}/${name}`, { body, contentType: 'application/merge-patch+json' }),
   };
 }
 
