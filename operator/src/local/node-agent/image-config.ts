@@ -19,7 +19,7 @@ function imageConfigError(problem: string): WasiOperatorError {
 }
 
 /** Instructions of the Dockerfile, one per entry, with `\` continuations joined and comments dropped. */
-function instructions(text: string): { keyword: string; rest: string }[] {
+export function instructions(text: string): { keyword: string; rest: string }[] {
   const out: { keyword: string; rest: string }[] = [];
   let current = '';
   for (const raw of text.split('\n')) {

@@ -1,0 +1,47 @@
+// The image is not built on this machine (no container runtime), so what it
+// would hold is checked here: every COPY source exists in a built checkout and
+// is not left out of the build context by .dockerignore, and the files the
+// image's commands read at run time are among them.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EXAMPLE_PATH, GUEST_PATH } from '../../operator/src/cli/demo/seed-app.js';
+import { instructions } from '../../operator/src/local/node-agent/image-config.js';
+import { repoRoot } from '../../operator/src/local/repo-root.js';
+
+const root = repoRoot();
+const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+const copySources = instructions(dockerfile)
+  .filter((i) => i.keyword === 'COPY')
+  .flatMap((i) => i.rest.split(/\s+/).filter((word) => !word.startsWith('--')).slice(0, -1));
+
+/** .dockerignore's rules, in order; the last rule that matches a path decides (a `!` rule lets it back in). */
+function isIgnored(path: string): boolean {
+  let ignored = false;
+  for (const raw of readFileSync(join(root, '.dockerignore'), 'utf8').split('\n')) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const negated = line.startsWith('!');
+    const pattern = negated ? line.slice(1) : line;
+    const matches = pattern.endsWith('/*')
+      ? path.startsWith(pattern.slice(0, -1))
+      : path === pattern || path.startsWith(`${pattern}/`);
+    if (matches) ignored = !negated;
+  }
+  return ignored;
+}
+
+test('every COPY source exists in a built checkout (npm run build)', () => {
+  expect(copySources.length).toBeGreaterThan(0);
+  expect(copySources.filter((source) => !existsSync(join(root, source)))).toEqual([]);
+});
+
+test('no COPY source is left out of the build context by .dockerignore', () => {
+  expect(copySources.filter(isIgnored)).toEqual([]);
+  // The rules do what they are for: the other guests and the build info stay out.
+  expect(isIgnored('guest/build/flood.wasm')).toBe(true);
+  expect(isIgnored('dist/.tsbuildinfo')).toBe(true);
+});
+
+test("the image holds what `wasi-operator smoke` (the chart's helm test Pod) reads: the seed's example and guest", () => {
+  expect(copySources).toEqual(expect.arrayContaining([EXAMPLE_PATH, GUEST_PATH]));
+});
