@@ -57,7 +57,16 @@ export function startLocalProcess(command: string, args: string[], options: Loca
     async stop(graceMs) {
       if (exited) return;
       signalGroup(pid, 'SIGTERM');
-      const gone = await Promise.race([exitCode.then(() => true), sleep(graceMs).then(() => false)]);
+      // The grace timer goes as soon as the process does: a pending one would keep this process alive for the whole grace.
+      const graceOver = new AbortController();
+      const gone = await Promise.race([
+        exitCode.then(() => true),
+        sleep(graceMs, undefined, { signal: graceOver.signal }).then(
+          () => false,
+          () => true,
+        ),
+      ]);
+      graceOver.abort();
       if (!gone) {
         signalGroup(pid, 'SIGKILL');
         await exitCode;
