@@ -249,6 +249,13 @@ describe('helm install on the local cluster', () => {
     const newPid = pidOf(restarted);
     expect(newPid).not.toBe(oldPid);
     expect(isAlive(newPid)).toBe(true);
+
+    // kubectl logs shows the new instance; --previous the killed one (pino puts each process's pid on its lines).
+    const pidsIn = (log: string) => new Set(log.split('\n').filter((l) => l.startsWith('{')).map((l) => (JSON.parse(l) as { pid: number }).pid));
+    const podName = pod!.metadata!.name!;
+    expect(pidsIn(await kubectl(['logs', '-n', releaseNamespace, podName, '--previous']))).toEqual(new Set([oldPid]));
+    await eventually('the new instance to log', async () => pidsIn(await kubectl(['logs', '-n', releaseNamespace, podName])).size > 0, 10_000);
+    expect(pidsIn(await kubectl(['logs', '-n', releaseNamespace, podName]))).toEqual(new Set([newPid]));
   }, 90_000);
 
   test('helm uninstall deletes the Pods and stops the operator processes', async () => {

@@ -2,10 +2,17 @@
 // whole log, its last N lines (tailLines), at most N bytes (limitBytes), and
 // with follow, what the container writes next until it ends. The node agent
 // keeps each container's stdout and stderr in one file per container, so
-// these are byte ranges of that file.
+// these are byte ranges of that file; a restart moves the last instance's
+// file aside for `--previous`.
 import { open, readFile, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WasiOperatorError } from '../../util/errors.js';
+
+/** A container's log file in its Pod's directory; `previous`: the instance before its last restart. */
+export function containerLogFile(container: string, previous = false): string {
+  // Container names are DNS labels (no dots), so the two never collide.
+  return previous ? `${container}.previous.log` : `${container}.log`;
+}
 
 export interface LogQuery {
   follow: boolean;

@@ -28,8 +28,8 @@ export interface ContainerLogFile {
 
 export interface KubeletServerOptions {
   tls: KubeletTls;
-  /** The log of a container of a Pod on this node, or a reason it has none yet. */
-  locateLog(namespace: string, pod: string, container: string): ContainerLogFile | { missing: string };
+  /** The log of a container of a Pod on this node (`previous`: of its instance before the last restart), or why there is none. */
+  locateLog(namespace: string, pod: string, container: string, previous: boolean): ContainerLogFile | { missing: string };
   log: Logger;
 }
 
@@ -61,10 +61,7 @@ async function serveLogs(req: IncomingMessage, res: ServerResponse, url: URL, op
   } catch (err) {
     return reply(res, 400, (err as Error).message);
   }
-  if (query.previous) {
-    return reply(res, 400, `previous terminated container "${container}" in pod "${pod}" not found: the local node agent keeps one log per container, across restarts`);
-  }
-  const located = options.locateLog(namespace, pod, container);
+  const located = options.locateLog(namespace, pod, container, query.previous);
   if ('missing' in located) return reply(res, 400, located.missing);
   const abort = new AbortController();
   res.on('close', () => abort.abort());

@@ -14,6 +14,7 @@ import { DEFAULT_NODE_NAME } from './node-object.js';
 import { projectImageConfig, type ImageConfig } from './image-config.js';
 import { PodRun, writePodStatus, type PodRunnerDeps } from './pod-runner.js';
 import { rejectedStatus } from './pod-status.js';
+import { containerLogFile } from './container-logs.js';
 import { startKubeletServer, type ContainerLogFile, type KubeletServer, type KubeletTls } from './kubelet-server.js';
 
 export interface NodeAgentOptions {
@@ -71,15 +72,22 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
   const podsDir = join(options.workDir, 'pods');
   // A Pod's directory is NAMESPACE_NAME_UID (names have no underscores): the
   // running instance of that name, else the newest one that ran here.
-  function locateLog(namespace: string, pod: string, container: string): ContainerLogFile | { missing: string } {
+  function locateLog(namespace: string, pod: string, container: string, previous: boolean): ContainerLogFile | { missing: string } {
     const prefix = `${namespace}_${pod}_`;
     const dirs = existsSync(podsDir) ? readdirSync(podsDir).filter((dir) => dir.startsWith(prefix)) : [];
     const uidOf = (dir: string) => dir.slice(prefix.length);
     const dir = dirs.find((d) => runs.has(uidOf(d))) ?? dirs.sort((a, b) => statSync(join(podsDir, b)).mtimeMs - statSync(join(podsDir, a)).mtimeMs)[0];
-    const path = dir && join(podsDir, dir, `${container}.log`);
-    if (!path || !existsSync(path)) return { missing: `container "${container}" in pod "${pod}" is waiting to start: no log on node ${nodeName} yet` };
+    const path = dir && join(podsDir, dir, containerLogFile(container, previous));
+    if (!path || !existsSync(path)) {
+      return {
+        missing: previous
+          ? `previous terminated container "${container}" in pod "${pod}" not found`
+          : `container "${container}" in pod "${pod}" is waiting to start: no log on node ${nodeName} yet`,
+      };
+    }
     const uid = uidOf(dir);
-    return { path, isRunning: () => runs.has(uid) };
+    // The previous instance writes no more.
+    return { path, isRunning: () => !previous && runs.has(uid) };
   }
   let kubelet: KubeletServer | undefined;
   if (options.kubeletTls) kubelet = await startKubeletServer({ tls: options.kubeletTls, locateLog, log });

@@ -4,7 +4,7 @@
 // by a supervisor that probes it and restarts it as the restartPolicy says;
 // the status follows every change, and a Pod whose containers all ended for
 // good gets its final status with each exit code and termination message.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreV1Api, type KubeConfig, type V1Container, type V1Pod, type V1PodStatus } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
@@ -13,6 +13,7 @@ import { freePorts } from '../cluster/free-port.js';
 import { isPodProcessArgv } from '../cluster/node-agent-process.js';
 import { findProcessesWorkingIn, stopProcesses } from '../cluster/processes.js';
 import { resolveContainerEnv } from './container-env.js';
+import { containerLogFile } from './container-logs.js';
 import { probeTarget, type ProbeTarget } from './container-probes.js';
 import { ContainerSupervisor, type LaunchedContainer } from './container-supervisor.js';
 import { startDaprSidecar, wantsDaprSidecar, type DaprSidecar } from './dapr-sidecar.js';
@@ -98,6 +99,8 @@ export class PodRun {
   private readonly tokens: ProjectedTokens;
   private readonly status: StatusPublisher;
   private supervisors: ContainerSupervisor[] = [];
+  /** Containers started at least once in this run: a start after that is a restart. */
+  private readonly started = new Set<string>();
   private sidecar: DaprSidecar | undefined;
   private stopping = false;
 
@@ -238,7 +241,10 @@ export class PodRun {
     // Precedence as in a container: the image's env, then the kubelet's service env, then the container's own, then the injector's.
     const env = { ...(operator ? this.deps.image.env : {}), ...inCluster, ...(await resolveContainerEnv(this.core, this.pod, container)), ...extraEnv };
     const messageFile = join(this.podDir, `${container.name}.termination-log`);
-    const logPath = join(this.podDir, `${container.name}.log`);
+    const logPath = join(this.podDir, containerLogFile(container.name));
+    // A restart keeps the last instance's log for `kubectl logs --previous`, as the kubelet does.
+    if (this.started.has(container.name) && existsSync(logPath)) renameSync(logPath, join(this.podDir, containerLogFile(container.name, true)));
+    this.started.add(container.name);
     const argv = operator
       ? [...operatorArgv(container, this.deps.image, env, this.deps.runtime), ...plan.extraArgs]
       : localArgv(container, this.deps.hostCommand, env, mounts, messageFile);
