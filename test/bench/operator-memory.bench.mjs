@@ -22,6 +22,7 @@
 //   WASI_BENCH_MEMORY_APPS=1000 node test/bench/operator-memory.bench.mjs
 //   WASI_BENCH_OPERATOR_NODE_ARGS="--optimize-for-size" node test/bench/operator-memory.bench.mjs
 //   WASI_BENCH_OPERATOR_BIN=/other/build/bin/wasi-operator.mjs …   (A/B against another build)
+//   WASI_BENCH_DAPR=1 node test/bench/operator-memory.bench.mjs   (the apps with Dapr on: one shared Component)
 import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -104,7 +105,7 @@ try {
     const started = performance.now();
     const ticker = setInterval(() => progress(`${watcher.count} of ${APPS} Pods; operator RSS ${mib(memoryOf(op.pid).rssKiB)}`), 15_000);
     try {
-      await createApps(cluster.kc, namespace, APPS, CREATE_CONCURRENCY);
+      await createApps(cluster.kc, namespace, APPS, CREATE_CONCURRENCY, { dapr: process.env.WASI_BENCH_DAPR === '1' });
       progress(`${APPS} WasiApps created after ${((performance.now() - started) / 1000).toFixed(1)} s`);
       await within(watcher.reached(APPS), 15 * 60 * 1000, () => `${watcher.count} of ${APPS} Pods; operator log:\n${op.logTail()}`);
     } finally {
@@ -125,7 +126,7 @@ try {
     printFigure(
       `operator RSS with ${APPS} WasiApps + ${APPS} Pods in its cache: ${mib(mem.rssKiB)} (peak ${mib(mem.hwmKiB)});` +
         ` idle client-node script: ${mib(baseline.rssKiB)} → ratio ${ratio(r)}; goal ≤ ${GOAL_MB} MB: ${met ? 'met' : 'missed'}` +
-        ` (Dapr off; ${loadNote(availableParallelism())})`,
+        ` (Dapr ${process.env.WASI_BENCH_DAPR === '1' ? 'on, one shared Component' : 'off'}; ${loadNote(availableParallelism())})`,
     );
     reportRow({
       figure: `operator RSS, ${APPS} WasiApps cached`,

@@ -49,7 +49,12 @@ export class Controller {
     this.reconciler = new Reconciler({
       config: deps.config,
       clients: deps.clients,
-      caches: { apps: this.watches.apps, pods: this.watches.pods, components: this.watches.components },
+      caches: {
+        apps: this.watches.apps,
+        pods: this.watches.pods,
+        components: this.watches.components,
+        storeRevision: (namespace, store) => this.watches.storeRevision(namespace, store),
+      },
       events: deps.events,
       log: deps.log,
     });

@@ -95,7 +95,6 @@ export class ResilientInformer<T extends KubernetesObject> implements ObjectCach
   private syncedWaiters: Array<() => void> = [];
   /** namespace → name → object. */
   private objects = new Map<string, Map<string, T>>();
-  private changes = 0;
   /** indexBy value → "namespace/name" → object; what a reconcile would otherwise find by scanning the whole cache. */
   private readonly index = new Map<string, Map<string, T>>();
   private readonly indexedAs = new Map<string, string>();
@@ -109,11 +108,6 @@ export class ResilientInformer<T extends KubernetesObject> implements ObjectCach
 
   get synced(): boolean {
     return this.hasSynced;
-  }
-
-  /** Moves on every change to the cache: what a reconcile computed from it stays true while this stays. */
-  get revision(): number {
-    return this.changes;
   }
 
   /** Starts listing and watching; resolves once the first list is in the cache (or the resource counts as absent). */
@@ -267,7 +261,6 @@ export class ResilientInformer<T extends KubernetesObject> implements ObjectCach
     const previous = inNamespace.get(nameOf(obj));
     if (previous && previous.metadata?.resourceVersion === obj.metadata?.resourceVersion) return;
     inNamespace.set(nameOf(obj), obj);
-    this.changes++;
     if (this.options.indexBy) this.reindex(obj, this.options.indexBy(obj));
     const { handlers } = this.options;
     if (previous) handlers.onUpdate?.(obj);
@@ -280,7 +273,6 @@ export class ResilientInformer<T extends KubernetesObject> implements ObjectCach
     const cached = inNamespace?.get(nameOf(obj));
     if (!inNamespace || !cached) return;
     inNamespace.delete(nameOf(obj));
-    this.changes++;
     if (inNamespace.size === 0) this.objects.delete(namespace);
     if (this.options.indexBy) this.reindex(obj, undefined);
     this.options.handlers.onDelete?.(obj);

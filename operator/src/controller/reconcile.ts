@@ -51,11 +51,12 @@ interface StoreGroupMemo {
 export type ComponentObject = KubernetesObject & Partial<Pick<DaprComponent, 'spec' | 'scopes'>>;
 
 export interface ReconcilerCaches {
-  /** `revision` moves on every change to the cache (see storeGroup). */
-  apps: ObjectCache<WasiApp> & { readonly revision: number };
+  apps: ObjectCache<WasiApp>;
   /** `byIndex(appKey, namespace)`: the Pods whose controller owner reference names that app. */
   pods: ObjectCache<V1Pod> & { byIndex(appKey: string, namespace: string | undefined): ReadonlyArray<V1Pod> };
   components: ObjectCache<ComponentObject>;
+  /** Moves when the apps that want a store's Component change (not on their status writes); see storeGroup. */
+  storeRevision(namespace: string, store: string): number;
 }
 
 export interface ReconcilerDeps {
@@ -83,7 +84,7 @@ export class Reconciler {
 
   /** One apply in flight per shared Component; see ensureComponent. */
   private readonly componentApplies = new CoalescingFlight<{ changed: boolean; scopes: number }>(COMPONENT_APPLY_INTERVAL_MS);
-  /** ns/store → its group and Component as of an apps-cache revision; see storeGroup. */
+  /** ns/store → its group and Component as of the store's revision; see storeGroup. */
   private readonly storeGroups = new Map<string, StoreGroupMemo>();
   /** ns/name → the Component as our last apply returned it, which the cache may not have caught up with. */
   private readonly appliedComponents = new Map<string, ComponentObject>();
@@ -93,14 +94,14 @@ export class Reconciler {
   }
 
   /**
-   * Who shares the Component `name` and what it should be, as of the apps
-   * cache's revision: every sharer's reconcile computes the same from the
-   * same cache, and a burst of N sharers would otherwise compute it N times
-   * over N apps.
+   * Who shares the Component `name` and what it should be, as of the
+   * store's revision: every sharer's reconcile computes the same from the
+   * same apps, and a burst of N sharers (or their N status writes) would
+   * otherwise compute it N times over N apps.
    */
   private storeGroup(namespace: string, name: string): StoreGroupMemo {
     const key = `${namespace}/${name}`;
-    const revision = this.deps.caches.apps.revision;
+    const revision = this.deps.caches.storeRevision(namespace, name);
     const memo = this.storeGroups.get(key);
     if (memo && memo.revision === revision) return memo;
     const group = groupStateStoreApps(this.deps.caches.apps.list(namespace), name, this.deps.config);

@@ -44,13 +44,6 @@ export class InformerGroup<T extends KubernetesObject> implements ObjectCache<T>
     return [...this.informers.values()].every((i) => i.synced);
   }
 
-  /** Moves on every change to any of the caches. */
-  get revision(): number {
-    let sum = 0;
-    for (const informer of this.informers.values()) sum += informer.revision;
-    return sum;
-  }
-
   async start(): Promise<void> {
     await Promise.all([...this.informers.values()].map((i) => i.start()));
   }
@@ -87,6 +80,8 @@ export interface Watches {
   apps: InformerGroup<WasiApp>;
   pods: InformerGroup<V1Pod>;
   components: InformerGroup<ComponentObject>;
+  /** Moves when an app joins, leaves or changes within the apps that want the Component `store` of `namespace`. */
+  storeRevision(namespace: string, store: string): number;
   synced(): boolean;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -126,6 +121,17 @@ export function createWatches(options: WatchOptions): Watches {
     wantsOperatorComponent(app) ? `${componentNameFor(app)}\n${JSON.stringify(app.spec?.dapr?.stateStore?.redis ?? null)}` : '';
   const storeOf = (interest: string): string => interest.slice(0, interest.indexOf('\n'));
 
+  // ns/store → moves whenever an app that wants (or wanted) that store is added, deleted or changes its
+  // spec: what the reconciler computed for the store's group stays true while it stays. A status write
+  // (most app events) does not move it.
+  const storeRevisions = new Map<string, number>();
+  const appGenerations = new Map<string, number | undefined>();
+  const bumpStore = (namespace: string | undefined, interest: string | undefined): void => {
+    if (!interest) return;
+    const storeKey = `${namespace ?? ''}/${storeOf(interest)}`;
+    storeRevisions.set(storeKey, (storeRevisions.get(storeKey) ?? 0) + 1);
+  };
+
   const onAppEvent = (app: WasiApp, deleted: boolean): void => {
     const key = keyOf(app);
     enqueue(key, !deleted && isNewWork(app) ? 'normal' : 'low');
@@ -133,6 +139,14 @@ export function createWatches(options: WatchOptions): Watches {
     const after = deleted ? '' : storeInterestOf(app);
     if (deleted) storeInterests.delete(key);
     else storeInterests.set(key, after);
+    const known = appGenerations.has(key);
+    const generationBefore = appGenerations.get(key);
+    if (deleted) appGenerations.delete(key);
+    else appGenerations.set(key, app.metadata?.generation);
+    if (deleted || !known || generationBefore !== app.metadata?.generation || before !== after) {
+      bumpStore(app.metadata?.namespace, before);
+      bumpStore(app.metadata?.namespace, after);
+    }
     // The first list enqueues every app anyway.
     if (!apps.synced || before === after) return;
     const namespace = app.metadata?.namespace;
@@ -212,6 +226,7 @@ export function createWatches(options: WatchOptions): Watches {
     apps,
     pods,
     components,
+    storeRevision: (namespace, store) => storeRevisions.get(`${namespace}/${store}`) ?? 0,
     synced: () => apps.synced && pods.synced && components.synced,
     // Children first, so the first reconciles of the apps see them.
     start: async () => {
