@@ -41,6 +41,8 @@ import type { ReconcileResult } from './workers.js';
 interface StoreGroupMemo {
   revision: number;
   group: StateStoreGroup;
+  /** Who is in `group.sharers`, by uid: asked once per reconcile of a group of thousands. */
+  sharerUids: Set<string>;
   /** The Component the group wants; undefined when nobody shares it. */
   component: ComponentObject | undefined;
   /** The resourceVersion of a Component found to match `component`. */
@@ -108,6 +110,7 @@ export class Reconciler {
     const fresh: StoreGroupMemo = {
       revision,
       group,
+      sharerUids: new Set(group.sharers.map((sharer) => sharer.metadata.uid ?? '')),
       component: group.sharers.length > 0 ? buildSharedStateStoreComponent(group.sharers, this.deps.config) : undefined,
     };
     if (group.sharers.length > 0 || group.conflicting.length > 0) this.storeGroups.set(key, fresh);
@@ -203,12 +206,12 @@ export class Reconciler {
     }
     // Every app that wants this store name computes the same group and the
     // same Component from the cache, so whichever reconciles applies it.
-    const { sharers } = this.storeGroup(namespace, storeName).group;
-    const winner = sharers[0];
+    const memo = this.storeGroup(namespace, storeName);
+    const winner = memo.group.sharers[0];
     if (!winner) {
       throw new WasiOperatorError('ERR_CACHE', `WasiApp ${namespace}/${app.metadata.name} is not in the cache it was read from; retrying`);
     }
-    const sharing = sharers.some((sharer) => sharer.metadata.uid === app.metadata.uid);
+    const sharing = memo.sharerUids.has(app.metadata.uid ?? '');
     await this.ensureComponent(app, namespace, storeName, sharing, log);
     if (!sharing) {
       return {

@@ -114,6 +114,13 @@ export function createWatches(options: WatchOptions): Watches {
   const storeGroup = (namespace: string | undefined, storeName: string, except: string): WasiApp[] =>
     apps.list(namespace).filter((app) => wantsOperatorComponent(app) && componentNameFor(app) === storeName && keyOf(app) !== except);
 
+  const hasOlderMember = (app: WasiApp, namespace: string | undefined, storeName: string, except: string): boolean => {
+    for (const other of apps.list(namespace)) {
+      if (compareByAge(other, app) < 0 && wantsOperatorComponent(other) && componentNameFor(other) === storeName && keyOf(other) !== except) return true;
+    }
+    return false;
+  };
+
   // What an app's place in a store group depends on; '' for none. Kept per
   // key because an update event carries only the new object.
   const storeInterests = new Map<string, string>();
@@ -154,10 +161,10 @@ export function createWatches(options: WatchOptions): Watches {
     // Left a group (deleted, store renamed, other Redis, Dapr off): the rest recompute its Component.
     if (before) for (const other of storeGroup(namespace, storeOf(before), key)) woken.add(keyOf(other));
     if (after) {
-      const others = storeGroup(namespace, storeOf(after), key);
-      // A newcomer changes no other app's status unless it is the oldest, whose Redis settings the others must match.
-      const wakesOthers = before !== undefined || others.every((other) => compareByAge(app, other) < 0);
-      if (wakesOthers) for (const other of others) woken.add(keyOf(other));
+      // A newcomer changes no other app's status unless it is the oldest, whose Redis settings the others must
+      // match. In a burst the first older app turns up at once: no scan of the whole namespace per newcomer.
+      const wakesOthers = before !== undefined || !hasOlderMember(app, namespace, storeOf(after), key);
+      if (wakesOthers) for (const other of storeGroup(namespace, storeOf(after), key)) woken.add(keyOf(other));
     }
     for (const other of woken) enqueue(other, 'low');
   };
