@@ -245,15 +245,10 @@ export class Reconciler {
       return { changed: applied.metadata?.resourceVersion !== current?.metadata?.resourceVersion, scopes: next.scopes?.length ?? 1 };
     });
     if (!outcome.changed) return;
-    const componentName = name;
     const sharers = outcome.scopes;
-    log.info({ component: componentName, scopes: sharers }, 'applied state store component');
+    log.info({ component: name, scopes: sharers }, 'applied state store component');
     if (announce) {
-      this.deps.events.normal(
-        app,
-        REASON_COMPONENT_APPLIED,
-        `applied Dapr Component ${componentName} (state.redis)` + (sharers > 1 ? `, shared by ${sharers} app ids` : ''),
-      );
+      this.deps.events.normal(app, REASON_COMPONENT_APPLIED, `applied Dapr Component ${name} (state.redis)` + (sharers > 1 ? `, shared by ${sharers} app ids` : ''));
     }
   }
 
