@@ -121,6 +121,8 @@ export async function runSmokeTest(options: SmokeOptions): Promise<number> {
   out.say(`cluster ${kc.getCurrentCluster()?.server ?? '(unknown)'} (context ${kc.getCurrentContext()})`);
   let namespace = options.namespace;
   let app: WasiApp | undefined;
+  /** What there is to clean up: set once the app's ConfigMap exists. */
+  let made: WasiApp | undefined;
   try {
     await assertCrdInstalled(kc);
     const module = readGuest();
@@ -128,6 +130,7 @@ export async function runSmokeTest(options: SmokeOptions): Promise<number> {
     const seed = smokeApp(namespace, options.namespace !== undefined);
     const { name: configMap, key } = seed.spec.module.configMap!;
     await out.step(() => createModuleConfigMap(kc, seed, module), () => `ConfigMap ${namespace}/${configMap}: binaryData ${key} = ${GUEST_PATH}`);
+    made = seed;
     app = await out.step(() => createApp(kc, seed), (a) => `WasiApp ${namespace}/${a.metadata.name} created from ${EXAMPLE_PATH}`);
 
     const name = app.metadata.name!;
@@ -168,11 +171,12 @@ export async function runSmokeTest(options: SmokeOptions): Promise<number> {
     out.say(`FAILED: ${errorMessage(err)}`);
     return 1;
   } finally {
-    if (app && namespace) {
-      if (options.keep) out.say(`--keep: WasiApp ${namespace}/${app.metadata.name} and its ConfigMap stay; kubectl get wasi -n ${namespace} -o wide`);
-      else await cleanUp(out, kc, namespace, options.namespace === undefined, app);
-    } else if (namespace && options.namespace === undefined && !options.keep) {
-      await cleanUp(out, kc, namespace, true, smokeApp(namespace, false));
+    const ownNamespace = options.namespace === undefined;
+    if (namespace && options.keep && made) {
+      out.say(`--keep: WasiApp ${namespace}/${made.metadata.name} and its ConfigMap stay; kubectl get wasi -n ${namespace} -o wide`);
+    } else if (namespace && !options.keep && (made || ownNamespace)) {
+      // Also after a failure half-way: a namespace of our own, or the ConfigMap we made in the user's.
+      await cleanUp(out, kc, namespace, ownNamespace, made ?? smokeApp(namespace, false));
     }
   }
 }
