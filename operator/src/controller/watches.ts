@@ -121,9 +121,10 @@ export function createWatches(options: WatchOptions): Watches {
     return false;
   };
 
-  // What an app's place in a store group depends on; '' for none. Kept per
-  // key because an update event carries only the new object.
-  const storeInterests = new Map<string, string>();
+  // What an app's place in a store group depends on ('' for none), and the
+  // generation it was seen at. Kept per key because an update event carries
+  // only the new object.
+  const seenApps = new Map<string, { interest: string; generation: number | undefined }>();
   const storeInterestOf = (app: WasiApp): string =>
     wantsOperatorComponent(app) ? `${componentNameFor(app)}\n${JSON.stringify(app.spec?.dapr?.stateStore?.redis ?? null)}` : '';
   const storeOf = (interest: string): string => interest.slice(0, interest.indexOf('\n'));
@@ -132,7 +133,6 @@ export function createWatches(options: WatchOptions): Watches {
   // spec: what the reconciler computed for the store's group stays true while it stays. A status write
   // (most app events) does not move it.
   const storeRevisions = new Map<string, number>();
-  const appGenerations = new Map<string, number | undefined>();
   const bumpStore = (namespace: string | undefined, interest: string | undefined): void => {
     if (!interest) return;
     const storeKey = `${namespace ?? ''}/${storeOf(interest)}`;
@@ -142,15 +142,13 @@ export function createWatches(options: WatchOptions): Watches {
   const onAppEvent = (app: WasiApp, deleted: boolean): void => {
     const key = keyOf(app);
     enqueue(key, !deleted && isNewWork(app) ? 'normal' : 'low');
-    const before = storeInterests.get(key);
+    const seen = seenApps.get(key);
+    const before = seen?.interest;
     const after = deleted ? '' : storeInterestOf(app);
-    if (deleted) storeInterests.delete(key);
-    else storeInterests.set(key, after);
-    const known = appGenerations.has(key);
-    const generationBefore = appGenerations.get(key);
-    if (deleted) appGenerations.delete(key);
-    else appGenerations.set(key, app.metadata?.generation);
-    if (deleted || !known || generationBefore !== app.metadata?.generation || before !== after) {
+    const generation = app.metadata?.generation;
+    if (deleted) seenApps.delete(key);
+    else seenApps.set(key, { interest: after, generation });
+    if (deleted || !seen || seen.generation !== generation || before !== after) {
       bumpStore(app.metadata?.namespace, before);
       bumpStore(app.metadata?.namespace, after);
     }

@@ -46,6 +46,7 @@ export function smokeApp(namespace: string, shared: boolean, suffix = randomByte
     spec: { ...seed.spec, module: { configMap: { ...seed.spec.module.configMap!, name } } },
   };
 }
+
 const PICKUP_POLL_MS = 500;
 
 /** Whether the API server serves WasiApps at all: without the CRD nothing else can work. */
