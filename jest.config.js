@@ -15,6 +15,7 @@ export default {
   transform: { '^.+\\.ts$': swc },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
+  setupFiles: ['<rootDir>/test/freeze-cache.ts'],
   testTimeout: 120000,
   // Integration tests start real daprd, redis and a real control plane: run
   // them one file at a time so two files never fight over the 2 cores.

@@ -3,7 +3,7 @@
 // parallel loop, a Pod watch that says when the Nth Pod exists, and
 // /proc readings (RSS, CPU time). Not a benchmark itself (no .bench.mjs).
 import { spawn } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -343,7 +343,10 @@ export async function startOperatorProcess({ kubeconfigPath, namespace, concurre
   const nodeArgs = (process.env.WASI_BENCH_OPERATOR_NODE_ARGS ?? OPERATOR_NODE_FLAGS).split(' ').filter(Boolean);
   const { freePorts } = await distImport('local/cluster/free-port.js');
   const [metricsPort, probePort] = await freePorts(2);
-  const log = createWriteStream(logFile);
+  // Its stdout and stderr go straight to the file, as the node agent gives a
+  // container's (and a container runtime drains them): through a pipe to this
+  // busy process, the operator's synchronous log writes would wait on us.
+  const log = openSync(logFile, 'a');
   const child = spawn(
     process.execPath,
     [
@@ -360,10 +363,9 @@ export async function startOperatorProcess({ kubeconfigPath, namespace, concurre
       `--probe-addr=127.0.0.1:${probePort}`,
       `--log-level=${logLevel}`,
     ],
-    { cwd: REPO_ROOT, env: childEnv({ KUBECONFIG: '' }), stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: REPO_ROOT, env: childEnv({ KUBECONFIG: '' }), stdio: ['ignore', log, log] },
   );
-  child.stdout.pipe(log);
-  child.stderr.pipe(log);
+  closeSync(log);
   let exited;
   const forget = atExit(() => !exited && child.kill('SIGKILL'));
   const exit = new Promise((resolve) =>
@@ -415,7 +417,6 @@ export async function startOperatorProcess({ kubeconfigPath, namespace, concurre
       const timer = setTimeout(() => !exited && child.kill('SIGKILL'), 20_000);
       await exit;
       clearTimeout(timer);
-      log.end();
     },
   };
 }

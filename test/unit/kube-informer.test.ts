@@ -209,6 +209,26 @@ describe('ResilientInformer', () => {
     expect(timeout).toBeLessThan(600);
   });
 
+  test('with WASI_OPERATOR_FREEZE_CACHE=1 (every test run) cached objects are frozen through and through, so a reconcile that writes into one throws', async () => {
+    expect(process.env.WASI_OPERATOR_FREEZE_CACHE).toBe('1');
+    const { fake, informer } = await setUp();
+    fake.list = () => ({ status: 200, body: podList('10', [pod('a', '5', { labels: { v: '1' } })]) });
+    await informer.start();
+    const watch = await fake.watch(1);
+    watch.send('ADDED', watched('b', '11', { labels: { v: '2' } }));
+    await until(() => informer.get('b', 'default') !== undefined, 'the watched pod');
+
+    for (const cached of [informer.get('a', 'default')!, informer.get('b', 'default')!]) {
+      expect(() => {
+        cached.metadata!.labels!.v = 'changed';
+      }).toThrow(TypeError);
+      expect(() => {
+        cached.status = {};
+      }).toThrow(TypeError);
+    }
+    expect(informer.get('a', 'default')?.metadata?.labels).toEqual({ v: '1' });
+  });
+
   test('watch ADDED, MODIFIED and DELETED update the cache and fire the handlers; a MODIFIED with the same resourceVersion fires nothing', async () => {
     const { fake, informer, seen } = await setUp();
     fake.list = () => ({ status: 200, body: podList('10', [pod('a', '5')]) });

@@ -98,6 +98,8 @@ export class ResilientInformer<T extends KubernetesObject> implements ObjectCach
   /** indexBy value → "namespace/name" → object; what a reconcile would otherwise find by scanning the whole cache. */
   private readonly index = new Map<string, Map<string, T>>();
   private readonly indexedAs = new Map<string, string>();
+  /** Tests set WASI_OPERATOR_FREEZE_CACHE=1: a reconcile that writes into a cached object then throws. */
+  private readonly freeze = process.env.WASI_OPERATOR_FREEZE_CACHE === '1';
 
   constructor(private readonly options: ResilientInformerOptions<T>) {
     this.minBackoffMs = options.minBackoffMs ?? 1000;
@@ -255,6 +257,7 @@ export class ResilientInformer<T extends KubernetesObject> implements ObjectCach
 
   private upsert(obj: T): void {
     this.trim(obj);
+    if (this.freeze) deepFreeze(obj);
     const namespace = namespaceOf(obj);
     let inNamespace = this.objects.get(namespace);
     if (!inNamespace) this.objects.set(namespace, (inNamespace = new Map()));
@@ -328,4 +331,11 @@ export class ResilientInformer<T extends KubernetesObject> implements ObjectCach
 export function watchPath(groupVersion: string, plural: string, namespace?: string): string {
   const root = groupVersion.includes('/') ? `/apis/${groupVersion}` : `/api/${groupVersion}`;
   return namespace ? `${root}/namespaces/${namespace}/${plural}` : `${root}/${plural}`;
+}
+
+/** Freezes `value` and everything in it (the cache's objects are shared by every reconcile, never copied). */
+function deepFreeze(value: unknown): void {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const child of Object.values(value)) deepFreeze(child);
 }
