@@ -20,7 +20,9 @@
 //     until the same kind of watch has seen the 1,000th Pod.
 //     The reference (pooled) and (b) alternate, ROUNDS times each (default
 //     3), and the figure is the ratio of their medians: on 2 shared cores a
-//     single run of either moves by 20-30 %.
+//     single run of either moves by 20-30 %. Each timed step starts once the
+//     control plane is quiet (controlPlaneQuiet): the last step's deletes or
+//     creates otherwise run on into it.
 // (c) informational: the operator already running and ready while a client
 //     creates 1,000 WasiApps in a third namespace at concurrency C (like
 //     `kubectl apply` of many files in parallel); the clock runs from the
@@ -47,6 +49,7 @@ import {
   OPERATOR_CONFIG,
   controlPlaneCpuByProcess,
   controlPlaneCpuSeconds,
+  controlPlaneQuiet,
   describeCpuSince,
   cpuSecondsOf,
   createApps,
@@ -71,6 +74,7 @@ const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
 
 /** Runs `create` for each of `pods` at CONCURRENCY; ms from the first create until a watch has seen them all. */
 async function timePodCreates(label, cluster, watchKc, namespace, pods, create) {
+  await controlPlaneQuiet(cluster.pids);
   const watcher = await watchPods(watchKc, namespace);
   progress(`${label}: creating ${pods.length} Pods at concurrency ${CONCURRENCY}`);
   const cpu = { own: ownCpuSeconds(), plane: controlPlaneCpuSeconds(cluster.pids), byProcess: controlPlaneCpuByProcess(cluster.pids) };
@@ -167,6 +171,7 @@ async function operatorOnAppliedApps(cluster, pooled, namespace, logFile, { dapr
   const what = dapr ? 'WasiApps with Dapr' : 'WasiApps';
   progress(`operator: creating ${APPS} ${what} (untimed, no operator running) in ${namespace}`);
   await createApps(pooled, namespace, APPS, CONCURRENCY, { dapr });
+  await controlPlaneQuiet(cluster.pids);
   const watcher = await watchPods(pooled, namespace);
   const cpu = { own: ownCpuSeconds(), plane: controlPlaneCpuSeconds(cluster.pids), byProcess: controlPlaneCpuByProcess(cluster.pids), op: 0 };
   const started = performance.now();
