@@ -157,7 +157,7 @@ export class Reconciler {
       this.ownWrites.delete(key);
     }
     // Read, never written: the cache's object itself, not a copy (a copy per
-    // reconcile was a tenth of the operator's CPU in a burst). Tests run
+    // reconcile was about 4 % of the operator's busy CPU in a burst). Tests run
     // with the cache frozen (WASI_OPERATOR_FREEZE_CACHE), so a write throws.
     const app = cached;
     const log = this.deps.log.child({ wasiapp: key, generation: app.metadata.generation });
