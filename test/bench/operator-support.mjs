@@ -302,7 +302,8 @@ export function controlPlaneCpuSeconds(pids) {
  * second (or 30 s have passed). What the last step left behind (a thousand
  * deletes' garbage collection and watch fan-out, a thousand creates' admission
  * and caches) otherwise runs on into the next timed step, on either side of
- * the ratio: the measured rounds moved by up to 40 % with it.
+ * the ratio (one round's API server used 8.7 s of CPU, another's 6.1 s, for
+ * the same 1,000 Pods).
  */
 export async function controlPlaneQuiet(pids, { windowMs = 500, maxCoreShare = 0.1, timeoutMs = 30_000 } = {}) {
   const deadline = Date.now() + timeoutMs;
