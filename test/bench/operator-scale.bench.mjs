@@ -20,7 +20,7 @@
 //     until the same kind of watch has seen the 1,000th Pod.
 //     The reference (pooled) and (b) alternate, ROUNDS times each (default
 //     3), and the figure is the ratio of their medians: on 2 shared cores a
-//     single run of either moves by 20-30 %. Each timed step starts once the
+//     single run of either moves by 20-40 %. Each timed step starts once the
 //     control plane is quiet (controlPlaneQuiet): the last step's deletes or
 //     creates otherwise run on into it.
 // (c) informational: the operator already running and ready while a client
@@ -198,6 +198,7 @@ async function operatorWhileApplying(cluster, pooled, namespace, logFile, { dapr
   const op = await startOperatorProcess({ kubeconfigPath: cluster.kubeconfigPath, namespace, concurrency: CONCURRENCY, logFile });
   try {
     await op.waitReady();
+    await controlPlaneQuiet(cluster.pids);
     const watcher = await watchPods(pooled, namespace);
     progress(`operator running: creating ${APPS} ${what} at concurrency ${CONCURRENCY} in ${namespace}`);
     const cpu = {
