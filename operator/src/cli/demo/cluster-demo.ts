@@ -1,35 +1,32 @@
 // `wasi-operator demo` (what `npm start` runs): the product end to end on this
-// machine. A private local cluster (real etcd and Kubernetes control plane,
-// plus the node agent that runs wasi-host Pods with a daprd sidecar), the
-// operator in this process with a real redis-server as its default Redis, and
-// the seed WasiApp of examples/wasiapp-seed.yaml. The demo follows the app to
-// its end, shows its result and `kubectl get wasiapps`, and reads the state
-// back from Redis itself, so what it prints is what really happened.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
-import { pino } from 'pino';
+// machine, as a user runs it. The local cluster with its real node (kubelet,
+// containerd, CoreDNS, a Redis, Dapr's control plane from Dapr's chart), the
+// operator installed from our Helm chart in the image built from our
+// Dockerfile, and the seed WasiApp of examples/wasiapp-seed.yaml. The demo
+// follows the app to its end, shows its result, `kubectl get wasiapps`, the
+// Pod's containers (daprd added by Dapr's injector) and reads the state back
+// from the cluster's Redis itself, so what it prints is what really happened.
+import { existsSync } from 'node:fs';
+import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import type { WasiApp } from '../../api/wasiapp.js';
-import { DEFAULT_HOST_IMAGE } from '../../controller/config.js';
-import { createLogger } from '../../controller/logger.js';
-import { startOperator, type RunningOperator } from '../../controller/operator.js';
 import { startCluster, stopCluster, type ClusterHandle } from '../../local/cluster/cluster.js';
-import { clusterPaths } from '../../local/cluster/state-dir.js';
-import { redisHashGet, startRedis, type LocalRedis } from '../../local/runtime/redis-server.js';
-import { ensureTool, isToolCurrent } from '../../local/tools/go-build.js';
-import { DAPRD } from '../../local/tools/pins.js';
+import { defaultStateDir } from '../../local/cluster/state-dir.js';
+import { ensureImages } from '../../local/images/images.js';
+import { CLUSTER_REDIS } from '../../local/node/cluster-addons.js';
+import { installOperatorChart, OPERATOR_NAMESPACE } from '../../local/node/operator-install.js';
+import { REGISTRY_ADDRESS } from '../../local/node/node-layout.js';
+import { redisHashGet } from '../../local/runtime/redis-server.js';
 import { appIdFor } from '../../resources/names.js';
 import { errorMessage } from '../../util/errors.js';
 import { followApp } from './follow.js';
 import { DemoOutput, seconds } from './progress.js';
-import { printDiagnostics, printWasiAppTable } from './report.js';
-import { createApp, createModuleConfigMap, createNamespace, DEMO_NAMESPACE, EXAMPLE_PATH, GUEST_PATH, loadSeedApp, readGuest, wasiapps } from './seed-app.js';
+import { printDiagnostics, printKubectl, printWasiAppTable } from './report.js';
+import { createApp, createFreshNamespace, createModuleConfigMap, EXAMPLE_PATH, GUEST_PATH, loadSeedApp, readGuest, wasiapps } from './seed-app.js';
 
 export interface ClusterDemoOptions {
   /** How long the WasiApp may take to finish once created. */
   timeoutMs: number;
-  /** Leave the cluster running afterwards (the operator and Redis end with the demo). */
+  /** Leave the cluster (and the demo's namespace) running afterwards. */
   keep: boolean;
 }
 
@@ -37,45 +34,39 @@ const EXIT_INTERRUPTED = 130;
 /** The keys the seed guest saves (see guest/ and examples/wasiapp-seed.yaml). */
 const STATE_KEYS = ['weapon', 'planets'];
 
+async function redisClusterIp(kc: KubeConfig): Promise<string> {
+  const service = await kc.makeApiClient(CoreV1Api).readNamespacedService({ name: CLUSTER_REDIS.name, namespace: CLUSTER_REDIS.namespace });
+  return service.spec!.clusterIP!;
+}
+
 export async function clusterDemo(options: ClusterDemoOptions): Promise<number> {
   const out = new DemoOutput();
-  // A fresh private cluster: never the developer's `cluster up` state dir.
-  const stateDir = mkdtempSync(join(tmpdir(), 'wasi-operator-demo-'));
-  const kubeconfigPath = clusterPaths(stateDir).kubeconfig;
-  const operatorLog = join(clusterPaths(stateDir).logsDir, 'operator.log');
-  let redis: LocalRedis | undefined;
+  // The developer's cluster (`.wasi-operator`), reused when it runs: the node
+  // and Dapr take a minute or two to start, seconds to reuse.
+  const stateDir = defaultStateDir();
   let cluster: ClusterHandle | undefined;
   let kc: KubeConfig | undefined;
-  let operator: RunningOperator | undefined;
+  let namespace: string | undefined;
   let app: WasiApp | undefined;
   const interrupt = new AbortController();
 
   let tearingDown: Promise<void> | undefined;
-  const teardown = (keepCluster: boolean): Promise<void> =>
+  const teardown = (keep: boolean): Promise<void> =>
     (tearingDown ??= (async () => {
-      const stopped: string[] = [];
-      const attempt = async (what: string, stop: () => Promise<unknown>) => {
-        const began = Date.now();
-        try {
-          await stop();
-          stopped.push(`${what} ${seconds(Date.now() - began)}`);
-        } catch (err) {
-          out.say(`stopping the ${what} failed: ${errorMessage(err)}`);
-        }
-      };
-      if (operator) await attempt('operator', () => operator!.stop());
-      // By state dir, not by handle: this also stops a cluster that was still starting.
-      if (!keepCluster) {
-        await attempt('cluster and node agent', async () => {
-          await stopCluster(stateDir);
-          // Sweep again: a daprd or wasi-host the node agent started while it was being
-          // stopped (Ctrl-C while a Pod starts) was not there for the first sweep.
-          await stopCluster(stateDir, { graceMs: 2_000 });
-        });
+      if (keep) return;
+      // A cluster the demo found running stays (only the demo's namespace goes); one it started goes.
+      if (cluster?.alreadyRunning && kc && namespace) {
+        await kc.makeApiClient(CoreV1Api).deleteNamespace({ name: namespace }).catch(() => undefined);
+        out.say(`deleted namespace ${namespace}; the cluster keeps running (\`wasi-operator cluster down\` stops it)`);
+        return;
       }
-      if (redis) await attempt('redis-server', () => redis!.stop());
-      if (!keepCluster) rmSync(stateDir, { recursive: true, force: true });
-      out.say(`stopped ${stopped.join(', ') || 'nothing'}${keepCluster ? '' : `; removed ${stateDir}`}`);
+      const began = Date.now();
+      try {
+        await stopCluster(stateDir);
+        out.say(`stopped the cluster and its node and removed ${stateDir} (${seconds(Date.now() - began)})`);
+      } catch (err) {
+        out.say(`stopping the cluster failed: ${errorMessage(err)}; run \`wasi-operator cluster down\``);
+      }
     })());
 
   const onSignal = (signal: NodeJS.Signals) => {
@@ -88,65 +79,64 @@ export async function clusterDemo(options: ClusterDemoOptions): Promise<number> 
   process.on('SIGTERM', onSignal);
 
   try {
-    const seed = loadSeedApp(DEMO_NAMESPACE);
     const module = readGuest();
-
-    redis = await out.step(() => startRedis(), (r) => `redis-server (the operator's default Redis) listening on ${r.address}`);
-    // The node agent gives dapr.io/enabled Pods a daprd only when it is built.
-    if (!isToolCurrent(DAPRD)) await out.step(() => ensureTool(DAPRD, (line) => out.say(`tools: ${line}`)), (paths) => `daprd built: ${paths.daprd}`);
-
-    out.say(`starting a private cluster in ${stateDir}: etcd, kube-apiserver, kube-controller-manager, kube-scheduler and the node agent`);
+    out.say(`starting the local cluster in ${stateDir}: control plane, a real node (containerd, kubelet, kube-proxy, CoreDNS), Redis and Dapr's control plane`);
     cluster = await out.step(
-      () => startCluster({ stateDir, nodeAgent: true, progress: (line) => out.say(`  cluster: ${line}`) }),
-      (c) => `cluster ready at ${c.server}; node agent pid ${c.nodeAgentPid}; kubeconfig ${c.kubeconfigPath}`,
+      () => startCluster({ stateDir, node: true, progress: (line) => out.say(`  cluster: ${line}`) }),
+      (c) => `cluster ${c.alreadyRunning ? 'already running' : 'ready'} at ${c.server}; kubeconfig ${c.kubeconfigPath}`,
     );
     if (interrupt.signal.aborted) return EXIT_INTERRUPTED;
     kc = cluster.kubeConfig();
+    await printKubectl(out, cluster.kubeconfigPath, ['get', 'nodes', '-o', 'wide']);
 
-    operator = await out.step(
-      () =>
-        startOperator({
-          config: { hostImage: DEFAULT_HOST_IMAGE, defaultRedis: { host: redis!.address }, namespaces: [DEMO_NAMESPACE] },
-          kubeConfig: kc!,
-          leaderElection: { enabled: false },
-          // A synchronous file destination: nothing to flush or close at exit. (createLogger's
-          // parameter type is NodeJS.WritableStream; pino takes any DestinationStream.)
-          logger: createLogger('info', pino.destination({ dest: operatorLog, sync: true, mkdir: true }) as unknown as NodeJS.WritableStream),
-        }),
-      () => `operator running in this process: watches namespace ${DEMO_NAMESPACE}, default Redis ${redis!.address}, leader election off, log ${operatorLog}`,
+    const images = await out.step(
+      () => ensureImages({ registry: REGISTRY_ADDRESS, progress: (line) => out.say(`  images: ${line}`) }),
+      (set) => `image ${set.operator} built from the Dockerfile and in the local registry`,
+    );
+    await out.step(
+      () => installOperatorChart({ kubeconfig: cluster!.kubeconfigPath, stateDir, image: images.operator }),
+      () => `operator installed with \`helm upgrade --install wasi-operator charts/wasi-operator -n ${OPERATOR_NAMESPACE}\` (default Redis ${CLUSTER_REDIS.name}.${CLUSTER_REDIS.namespace})`,
     );
 
-    await out.step(() => createNamespace(kc!, DEMO_NAMESPACE), () => `namespace ${DEMO_NAMESPACE} created (its default ServiceAccount exists)`);
+    namespace = await out.step(() => createFreshNamespace(kc!, 'wasi-demo'), (ns) => `namespace ${ns} created (its default ServiceAccount exists)`);
+    const seed = loadSeedApp(namespace);
     const { name: configMap, key } = seed.spec.module.configMap!;
     await out.step(
       () => createModuleConfigMap(kc!, seed, module),
-      () => `ConfigMap ${DEMO_NAMESPACE}/${configMap}: binaryData ${key} = ${GUEST_PATH} (${(module.length / 1024).toFixed(1)} KiB)`,
+      () => `ConfigMap ${namespace}/${configMap}: binaryData ${key} = ${GUEST_PATH} (${(module.length / 1024).toFixed(1)} KiB)`,
     );
-    app = await out.step(() => createApp(kc!, seed), (a) => `WasiApp ${DEMO_NAMESPACE}/${a.metadata.name} created from ${EXAMPLE_PATH}`);
+    app = await out.step(() => createApp(kc!, seed), (a) => `WasiApp ${namespace}/${a.metadata.name} created from ${EXAMPLE_PATH}`);
 
-    out.say(`following WasiApp ${DEMO_NAMESPACE}/${seed.metadata.name} until it Succeeded or Failed (timeout ${seconds(options.timeoutMs)})`);
-    const followed = await followApp({ kc, namespace: DEMO_NAMESPACE, name: seed.metadata.name!, timeoutMs: options.timeoutMs, out, signal: interrupt.signal });
+    out.say(`following WasiApp ${namespace}/${seed.metadata.name} until it Succeeded or Failed (timeout ${seconds(options.timeoutMs)})`);
+    const followed = await followApp({ kc, namespace, name: seed.metadata.name!, timeoutMs: options.timeoutMs, out, signal: interrupt.signal });
     app = followed.app ?? app;
     const phase = app.status?.phase;
     const result = app.status?.result;
     out.say(followed.timedOut ? `WasiApp did not finish within ${seconds(options.timeoutMs)} (phase ${phase ?? 'none'})` : `WasiApp finished: ${phase}`);
 
     if (result) {
-      out.say('guest output (status.result.output, from the Pod\'s termination message):');
+      out.say("guest output (status.result.output, from the Pod's termination message):");
       out.raw(result.output ?? '');
       out.say(
         `result: passed=${result.passed} exitCode=${result.exitCode} reason=${result.reason ?? '-'} compile=${result.compileMillis}ms instantiate=${result.instantiateMillis}ms run=${result.runMillis}ms`,
       );
     }
     const custom = kc.makeApiClient(CustomObjectsApi);
-    await printWasiAppTable(out, kubeconfigPath, DEMO_NAMESPACE, async () => ((await custom.listNamespacedCustomObject({ ...wasiapps, namespace: DEMO_NAMESPACE })) as { items: WasiApp[] }).items);
+    await printWasiAppTable(out, cluster.kubeconfigPath, namespace, async () => ((await custom.listNamespacedCustomObject({ ...wasiapps, namespace: namespace! })) as { items: WasiApp[] }).items);
+    if (app.status?.podName) {
+      await printKubectl(out, cluster.kubeconfigPath, [
+        'get', 'pod', app.status.podName, '-n', namespace,
+        '-o', 'jsonpath={range .spec.initContainers[*]}{.name}{" (init/sidecar) "}{.image}{"\\n"}{end}{range .spec.containers[*]}{.name}{" "}{.image}{"\\n"}{end}',
+      ]);
+    }
 
     const appId = appIdFor(app);
+    const redisIp = await redisClusterIp(kc);
     const state: Record<string, string | undefined> = {};
     for (const stateKey of STATE_KEYS) {
       const redisKey = `${appId}||${stateKey}`;
-      state[stateKey] = await redisHashGet(redis.port, redisKey, 'data');
-      out.say(`redis HGET "${redisKey}" data → ${state[stateKey] ?? '(missing)'}`);
+      state[stateKey] = await redisHashGet(CLUSTER_REDIS.port, redisKey, 'data', redisIp);
+      out.say(`redis ${CLUSTER_REDIS.name}.${CLUSTER_REDIS.namespace} (${redisIp}) HGET "${redisKey}" data → ${state[stateKey] ?? '(missing)'}`);
     }
 
     const problems = [
@@ -157,26 +147,25 @@ export async function clusterDemo(options: ClusterDemoOptions): Promise<number> 
     ];
     if (problems.length > 0) {
       out.say(`FAILED: ${problems.join('; ')}`);
-      await printDiagnostics(out, { kc, stateDir, namespace: DEMO_NAMESPACE, app, operatorLog });
+      await printDiagnostics(out, { kc, kubeconfigPath: cluster.kubeconfigPath, namespace, app });
       return 1;
     }
-    out.say(`PASSED: the operator ran WasiApp ${DEMO_NAMESPACE}/${app.metadata.name} on the local cluster; the guest saved and read Dapr state backed by Redis (${out.elapsed()} so far)`);
+    out.say(`PASSED: the operator ran WasiApp ${namespace}/${app.metadata.name} on the local cluster's node; the guest saved and read Dapr state backed by Redis (${out.elapsed()} so far)`);
     return 0;
   } catch (err) {
     if (interrupt.signal.aborted) return EXIT_INTERRUPTED;
     out.say(`FAILED: ${errorMessage(err)}`);
-    if (existsSync(stateDir)) await printDiagnostics(out, { kc, stateDir, namespace: DEMO_NAMESPACE, app, operatorLog });
+    if (existsSync(stateDir) && cluster && namespace) await printDiagnostics(out, { kc, kubeconfigPath: cluster.kubeconfigPath, namespace, app });
     return 1;
   } finally {
-    // Kept on failure too (--keep is for looking around), never after Ctrl-C.
-    const keepCluster = options.keep && cluster !== undefined && !interrupt.signal.aborted;
-    await teardown(keepCluster);
+    const keep = options.keep && cluster !== undefined && !interrupt.signal.aborted;
+    await teardown(keep);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    if (keepCluster) {
-      out.say(`--keep: the cluster still runs in ${stateDir} (the operator and Redis ended with the demo)`);
-      out.say(`  kubectl --kubeconfig ${kubeconfigPath} get wasiapps -n ${DEMO_NAMESPACE} -o wide`);
-      out.say(`  stop it with: wasi-operator cluster down --state-dir ${stateDir}`);
+    if (keep && cluster) {
+      out.say(`--keep: the cluster still runs in ${stateDir}`);
+      out.say(`  kubectl --kubeconfig ${cluster.kubeconfigPath} get wasiapps -A -o wide`);
+      out.say('  stop it with: wasi-operator cluster down');
     }
     out.say(`total ${out.elapsed()}`);
   }

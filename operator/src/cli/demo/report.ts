@@ -1,27 +1,20 @@
-// What the demo shows at the end: the `kubectl get wasiapps` table (the real
-// kubectl, or the same columns printed here when it is missing), and on
-// failure everything needed to see why: conditions, the Pod's status and the
-// tails of the node agent's, daprd's, the host's and the operator's logs.
+// What the demo shows: `kubectl` output (the real kubectl, built with the
+// control plane, or the same columns printed here when it is missing), and on
+// failure everything needed to see why: conditions, the Pods' status, their
+// logs (`kubectl logs`, the host's and daprd's) and the operator's.
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import type { WasiApp } from '../../api/wasiapp.js';
-import { tailOf } from '../../local/cluster/log-tail.js';
-import { clusterPaths } from '../../local/cluster/state-dir.js';
+import { OPERATOR_NAMESPACE, OPERATOR_RELEASE } from '../../local/node/operator-install.js';
+import { isToolCurrent, toolPaths } from '../../local/tools/go-build.js';
+import { KUBERNETES } from '../../local/tools/pins.js';
 import { errorMessage } from '../../util/errors.js';
 import { podSummary } from './follow.js';
 import type { DemoOutput } from './progress.js';
 
 const KUBECTL_TIMEOUT_MS = 30_000;
 const LOG_TAIL_LINES = 12;
-const PROBLEM_LINES = 15;
-/** daprd's logfmt and pino's JSON (numeric or named levels): warnings and worse. */
-const PROBLEM_LINE = /level=(warn|warning|error|fatal)\b|"level":(4\d|5\d|6\d)\b|"level":"(warn|error|fatal)"/;
-
-function problemLines(path: string): string[] {
-  return readFileSync(path, 'utf8').split('\n').filter((line) => PROBLEM_LINE.test(line)).slice(-PROBLEM_LINES);
-}
 
 function age(created: Date | string | undefined): string {
   if (!created) return '<unknown>';
@@ -52,14 +45,28 @@ interface KubectlOutcome {
   text: string;
 }
 
+/** The kubectl built with the control plane, else whatever is on PATH. */
+export function kubectlBinary(): string {
+  const built = isToolCurrent(KUBERNETES) ? toolPaths(KUBERNETES).kubectl : undefined;
+  return built && existsSync(built) ? built : 'kubectl';
+}
+
 function runKubectl(args: string[]): Promise<KubectlOutcome> {
   return new Promise((resolve) => {
-    execFile('kubectl', args, { timeout: KUBECTL_TIMEOUT_MS, encoding: 'utf8' }, (err, stdout, stderr) => {
+    execFile(kubectlBinary(), args, { timeout: KUBECTL_TIMEOUT_MS, encoding: 'utf8' }, (err, stdout, stderr) => {
       if (!err) return resolve({ ok: true, missing: false, text: stdout });
       const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
       resolve({ ok: false, missing, text: missing ? 'kubectl is not on PATH' : `${stderr || errorMessage(err)}`.trim() });
     });
   });
+}
+
+/** Prints `kubectl ARGS` and its output (or why it failed); never throws. */
+export async function printKubectl(out: DemoOutput, kubeconfigPath: string, args: string[]): Promise<boolean> {
+  const result = await runKubectl([...args, '--kubeconfig', kubeconfigPath]);
+  out.say(`kubectl ${args.join(' ')}`);
+  out.quote(result.ok ? result.text || '(no output)' : `failed: ${result.text}`);
+  return result.ok;
 }
 
 /** Prints `kubectl get wasiapps -n NS -o wide`; falls back to our own table. */
@@ -75,26 +82,16 @@ export async function printWasiAppTable(out: DemoOutput, kubeconfigPath: string,
   out.quote(wasiAppTable(await apps()));
 }
 
-/** The Pod directory the node agent used (`<work>/pods/<ns>_<name>_<uid>`), if any. */
-function podDirs(stateDir: string, namespace: string, podName: string | undefined): string[] {
-  const pods = join(clusterPaths(stateDir).nodeAgentDir, 'pods');
-  if (!existsSync(pods)) return [];
-  return readdirSync(pods)
-    .filter((entry) => entry.startsWith(`${namespace}_`) && (podName === undefined || entry.startsWith(`${namespace}_${podName}_`)))
-    .map((entry) => join(pods, entry));
-}
-
 export interface DiagnosticsInput {
   kc: KubeConfig | undefined;
-  stateDir: string;
+  kubeconfigPath: string;
   namespace: string;
   app: WasiApp | undefined;
-  operatorLog: string;
 }
 
 /** Everything that explains a failed run; never throws. */
 export async function printDiagnostics(out: DemoOutput, input: DiagnosticsInput): Promise<void> {
-  const { app, namespace, stateDir } = input;
+  const { app, namespace, kubeconfigPath } = input;
   if (app) {
     out.say(`WasiApp ${namespace}/${app.metadata.name}: phase ${app.status?.phase ?? '(none)'}, pod ${app.status?.podName ?? '(none)'}`);
     for (const c of app.status?.conditions ?? []) out.quote(`${c.type}=${c.status} ${c.reason}: ${c.message}`);
@@ -111,28 +108,14 @@ export async function printDiagnostics(out: DemoOutput, input: DiagnosticsInput)
   if (input.kc && pods.length === 0) out.say(`no Pod in ${namespace}`);
   for (const pod of pods) {
     out.say(`Pod ${namespace}/${pod.metadata?.name}: ${podSummary(pod)}`);
-    for (const s of pod.status?.containerStatuses ?? []) {
+    for (const s of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
       const message = s.state?.terminated?.message ?? s.state?.waiting?.message;
       if (message) out.quote(`${s.name}: ${message}`);
     }
-  }
-  const paths = clusterPaths(stateDir);
-  const logs: Array<[string, string]> = [
-    ['node agent', paths.logOf('node-agent')],
-    ...podDirs(stateDir, namespace, app?.status?.podName).flatMap((dir): Array<[string, string]> => [
-      ['daprd', join(dir, 'daprd.log')],
-      ['wasi-host', join(dir, 'wasi-host.log')],
-    ]),
-    ['operator', input.operatorLog],
-  ];
-  for (const [what, path] of logs) {
-    if (!existsSync(path)) continue;
-    const problems = problemLines(path);
-    if (problems.length > 0) {
-      out.say(`warnings and errors in the ${what} log (${path}):`);
-      out.quote(problems.join('\n'));
+    for (const container of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
+      await printKubectl(out, kubeconfigPath, ['logs', '-n', namespace, pod.metadata?.name ?? '', '-c', container.name, `--tail=${LOG_TAIL_LINES}`]);
     }
-    out.say(`last lines of the ${what} log (${path}):`);
-    out.quote(tailOf(path, LOG_TAIL_LINES).replace(/^\s*\n/, ''));
   }
+  await printKubectl(out, kubeconfigPath, ['get', 'events', '-n', namespace, '--sort-by=.lastTimestamp']);
+  await printKubectl(out, kubeconfigPath, ['logs', '-n', OPERATOR_NAMESPACE, `deploy/${OPERATOR_RELEASE}`, `--tail=${LOG_TAIL_LINES}`]);
 }

@@ -6,8 +6,8 @@ import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { WasiOperatorError } from '../../util/errors.js';
-import { ensureTool, type ProgressReporter } from '../tools/go-build.js';
-import { ETCD, KUBERNETES } from '../tools/pins.js';
+import { ensureTool, isToolCurrent, toolPaths, type ProgressReporter } from '../tools/go-build.js';
+import { ETCD, KUBERNETES, RUNC } from '../tools/pins.js';
 import {
   apiserverArgs,
   apiserverUrl,
@@ -25,7 +25,11 @@ import { generatePki, pkiPaths } from './pki.js';
 import { clientTls, probe } from './probes.js';
 import { findProcessesUsing, findProcessesWorkingIn, isRunning, stopProcesses, type ProcessRef } from './processes.js';
 import { isNodeAgentArgv, isPodProcessArgv, nodeAgentCommandLine, nodeAgentReady } from './node-agent-process.js';
-import { clusterPaths, COMPONENTS, defaultStateDir, NODE_AGENT, type ClusterPaths, type ComponentName, type ProcessName } from './state-dir.js';
+import { clusterPaths, COMPONENTS, defaultStateDir, NODE_AGENT, NODE_COMPONENTS, type ClusterPaths, type ComponentName, type ProcessName } from './state-dir.js';
+import { NODE_NETWORK, nodePaths } from '../node/node-layout.js';
+import { claimNode, releaseNode, setUpHostNetwork, tearDownHostNetwork } from '../node/host-network.js';
+import { tearDownNodeWorkloads } from '../node/node-teardown.js';
+import { ensureNodeBinaries, startNode, startRegistryAndImages, type NodeBinaries, type NodeStartContext } from '../node/node.js';
 import { readState, STATE_VERSION, writeState, type ClusterState } from './state-file.js';
 
 export interface StartClusterOptions {
@@ -44,6 +48,15 @@ export interface StartClusterOptions {
    * Off by default: tests that play the kubelet themselves need Pods to stay Pending.
    */
   nodeAgent?: boolean;
+  /**
+   * Run a real node: a local registry with the project's images, containerd,
+   * runc and the CNI bridge, the kubelet and kube-proxy, CoreDNS and a Redis;
+   * one per machine, and it needs root. Off by default (the control-plane
+   * tests need no node).
+   */
+  node?: boolean;
+  /** With `node`: install Dapr's control plane from Dapr's chart; default true. */
+  dapr?: boolean;
 }
 
 export interface ClusterHandle {
@@ -85,8 +98,8 @@ const DEFAULT_COMPONENT_TIMEOUT_MS = 120_000;
 const STOP_GRACE_MS = 10_000;
 const PORT_RACE_ATTEMPTS = 2;
 /** What `up` creates in a state dir; a clean-up before a new start removes exactly these. */
-const OWNED_ENTRIES = ['.wasi-operator-cluster', 'cluster.json', 'cluster.json.tmp', 'kubeconfig', 'pki', 'etcd', 'logs', 'node-agent'];
-const PROCESS_NAMES: readonly ProcessName[] = [...COMPONENTS, NODE_AGENT];
+const OWNED_ENTRIES = ['.wasi-operator-cluster', 'cluster.json', 'cluster.json.tmp', 'kubeconfig', 'pki', 'etcd', 'logs', 'node-agent', 'node'];
+const PROCESS_NAMES: readonly ProcessName[] = [...COMPONENTS, NODE_AGENT, ...NODE_COMPONENTS];
 
 const stderrProgress: ProgressReporter = (line) => process.stderr.write(`[cluster] ${line}\n`);
 
@@ -112,8 +125,12 @@ function adminTls(paths: ClusterPaths) {
 async function isHealthy(paths: ClusterPaths, state: ClusterState | undefined): Promise<boolean> {
   if (!state || state.phase !== 'running' || !existsSync(paths.kubeconfig)) return false;
   // The control plane only: a dead node agent is restarted by the next `up --node-agent`, not a reason to start over.
-  const controlPlane = recordedProcesses(state).filter(({ name }) => name !== NODE_AGENT);
+  const controlPlane = recordedProcesses(state).filter(({ name }) => (COMPONENTS as readonly string[]).includes(name));
   if (controlPlane.length !== COMPONENTS.length || !controlPlane.every(({ pid, binary }) => isRunning(pid, binary))) return false;
+  if (state.node) {
+    const node = recordedProcesses(state).filter(({ name }) => (NODE_COMPONENTS as readonly string[]).includes(name));
+    if (node.length !== NODE_COMPONENTS.length || !node.every(({ pid, binary }) => isRunning(pid, binary))) return false;
+  }
   try {
     return await probe(`${state.server}/readyz`, adminTls(paths));
   } catch {
@@ -122,7 +139,8 @@ async function isHealthy(paths: ClusterPaths, state: ClusterState | undefined): 
 }
 
 function findOurProcesses(paths: ClusterPaths): ProcessRef[] {
-  const byArgs = findProcessesUsing(paths.stateDir, (argv) => (COMPONENTS as readonly string[]).includes(basename(argv[0] ?? '')) || isNodeAgentArgv(argv));
+  const names: readonly string[] = [...COMPONENTS, ...NODE_COMPONENTS];
+  const byArgs = findProcessesUsing(paths.stateDir, (argv) => names.includes(basename(argv[0] ?? '')) || isNodeAgentArgv(argv));
   const inPodDirs = findProcessesWorkingIn(paths.nodeAgentDir, isPodProcessArgv).filter((p) => !byArgs.some((b) => b.pid === p.pid));
   return [...byArgs, ...inPodDirs];
 }
@@ -132,12 +150,31 @@ async function stopEverything(paths: ClusterPaths, state: ClusterState | undefin
   const recorded = recordedProcesses(state);
   const strays = findOurProcesses(paths).filter((p) => !recorded.some((r) => r.pid === p.pid));
   const all = [...recorded, ...strays];
+  await stopNode(paths, all, graceMs);
   const isApiserver = (p: ProcessRef) => basename(p.binary) === 'kube-apiserver';
   const isEtcd = (p: ProcessRef) => basename(p.binary) === 'etcd';
   // Dependants first, so nothing spends its grace period retrying a dependency that is already gone.
   await stopProcesses(all.filter((p) => !isApiserver(p) && !isEtcd(p)), graceMs);
   await stopProcesses(all.filter(isApiserver), graceMs);
   await stopProcesses(all.filter(isEtcd), graceMs);
+}
+
+/**
+ * The node goes first and in order: the kubelet and kube-proxy, then the
+ * containers (they outlive containerd), containerd, the registry, and last
+ * what the node changed on the machine. Harmless when there was no node.
+ */
+async function stopNode(paths: ClusterPaths, processes: ProcessRef[], graceMs: number): Promise<void> {
+  const node = nodePaths(paths.stateDir);
+  if (!existsSync(node.dir)) return;
+  const named = (name: string) => processes.filter((p) => basename(p.binary) === name);
+  await stopProcesses([...named('kubelet'), ...named('kube-proxy')], graceMs);
+  await tearDownNodeWorkloads(node, isToolCurrent(RUNC) ? toolPaths(RUNC).runc : undefined);
+  await stopProcesses(named('containerd'), graceMs);
+  await stopProcesses(named('registry'), graceMs);
+  await tearDownNodeWorkloads(node, undefined);
+  await tearDownHostNetwork(node);
+  releaseNode(paths.stateDir);
 }
 
 function removeOwnedEntries(paths: ClusterPaths): void {
@@ -173,15 +210,27 @@ async function ensureBinaries(): Promise<Record<ComponentName, string>> {
   };
 }
 
-async function launchAll(paths: ClusterPaths, binaries: Record<ComponentName, string>, options: Required<Omit<StartClusterOptions, 'stateDir'>>): Promise<{ state: ClusterState; crds: string[] }> {
+async function launchAll(
+  paths: ClusterPaths,
+  binaries: Record<ComponentName, string>,
+  nodeBinaries: NodeBinaries | undefined,
+  options: Required<Omit<StartClusterOptions, 'stateDir'>>,
+): Promise<{ state: ClusterState; crds: string[] }> {
   const { progress, componentTimeoutMs } = options;
   mkdirSync(paths.logsDir, { recursive: true });
   writeFileSync(paths.marker, 'This directory holds a local control plane made by `wasi-operator cluster up`; `wasi-operator cluster down` removes it.\n');
+  const node = nodePaths(paths.stateDir);
+  if (nodeBinaries) {
+    mkdirSync(node.dir, { recursive: true });
+    claimNode(paths.stateDir);
+    await setUpHostNetwork(node);
+  }
 
   const pki = await generatePki(paths.pkiDir);
   const [etcdClient, etcdPeer, apiserver, controllerManager, scheduler] = await freePorts(5);
   const ports: ClusterPorts = { etcdClient: etcdClient!, etcdPeer: etcdPeer!, apiserver: apiserver!, controllerManager: controllerManager!, scheduler: scheduler! };
-  const server = apiserverUrl(ports);
+  const address = nodeBinaries ? { host: NODE_NETWORK.nodeIp, advertise: true } : undefined;
+  const server = apiserverUrl(ports, address);
   writeKubeconfig(paths.kubeconfig, server, pki.ca, pki.admin, 'wasi-operator-admin');
   writeKubeconfig(paths.componentKubeconfig('kube-controller-manager'), server, pki.ca, pki.controllerManager, 'system:kube-controller-manager');
   writeKubeconfig(paths.componentKubeconfig('kube-scheduler'), server, pki.ca, pki.scheduler, 'system:kube-scheduler');
@@ -194,6 +243,7 @@ async function launchAll(paths: ClusterPaths, binaries: Record<ComponentName, st
     ports,
     components: {},
     startedAt: new Date().toISOString(),
+    ...(nodeBinaries && { node: { dapr: options.dapr } }),
   };
   writeState(paths.stateFile, state);
   const record = (name: ProcessName) => (entry: ClusterState['components'][ProcessName] & object) => {
@@ -203,9 +253,28 @@ async function launchAll(paths: ClusterPaths, binaries: Record<ComponentName, st
   const launch = (name: ComponentName, args: string[], ready: () => Promise<boolean>) =>
     launchComponent({ name, binary: binaries[name], args, log: paths.logOf(name), ready, timeoutMs: componentTimeoutMs }, record(name), progress);
 
+  // The node's images build while the control plane starts (minutes on a
+  // first run, a registry check afterwards).
+  const nodeContext: NodeStartContext | undefined = nodeBinaries && {
+    paths: node,
+    pki,
+    server,
+    kubeconfigPath: paths.kubeconfig,
+    kc: loadKubeConfig(paths.kubeconfig),
+    binaries: nodeBinaries,
+    progress,
+    timeoutMs: componentTimeoutMs,
+    record,
+    logOf: paths.logOf,
+    dapr: options.dapr,
+  };
+  const images = nodeContext && startRegistryAndImages(nodeContext);
+  // Awaited after the control plane is up; a failure meanwhile must not go unhandled.
+  images?.catch(() => undefined);
+
   await launch('etcd', etcdArgs(paths, ports), () => probe(`${etcdUrl(ports)}/health`));
   const tls = clientTls(pki.ca, pki.admin);
-  await launch('kube-apiserver', apiserverArgs(paths, pki, ports), () => probe(`${server}/readyz`, tls));
+  await launch('kube-apiserver', apiserverArgs(paths, pki, ports, address), () => probe(`${server}/readyz`, tls));
 
   const kc = loadKubeConfig(paths.kubeconfig);
   const crdDir = options.crdDir;
@@ -220,6 +289,7 @@ async function launchAll(paths: ClusterPaths, binaries: Record<ComponentName, st
   const kcm = state.components['kube-controller-manager']!;
   await waitForDefaultServiceAccount(kc, kcm, kcm.log, componentTimeoutMs);
   if (options.nodeAgent) await launchNodeAgent(paths, state, kc, progress, componentTimeoutMs);
+  if (nodeContext && images) await startNode(nodeContext, images);
 
   state.phase = 'running';
   writeState(paths.stateFile, state);
@@ -261,6 +331,7 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<C
   const crdDir = options.crdDir ?? defaultCrdDir();
   const componentTimeoutMs = options.componentTimeoutMs ?? DEFAULT_COMPONENT_TIMEOUT_MS;
   const binaries = await ensureBinaries();
+  const nodeBinaries = options.node ? await ensureNodeBinaries() : undefined;
 
   const previous = readState(paths.stateFile);
   if (previous && (await isHealthy(paths, previous))) {
@@ -278,7 +349,14 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<C
   const started = Date.now();
   for (let attempt = 1; ; attempt++) {
     try {
-      const { state, crds } = await launchAll(paths, binaries, { crdDir, progress, componentTimeoutMs, nodeAgent: options.nodeAgent ?? false });
+      const { state, crds } = await launchAll(paths, binaries, nodeBinaries, {
+        crdDir,
+        progress,
+        componentTimeoutMs,
+        nodeAgent: options.nodeAgent ?? false,
+        node: options.node ?? false,
+        dapr: options.dapr ?? true,
+      });
       progress(`cluster ready in ${((Date.now() - started) / 1000).toFixed(1)}s; kubeconfig: ${paths.kubeconfig}`);
       return handleFor(paths, state, false, crds);
     } catch (err) {

@@ -17,8 +17,21 @@ export function etcdUrl(ports: ClusterPorts): string {
   return `http://127.0.0.1:${ports.etcdClient}`;
 }
 
-export function apiserverUrl(ports: ClusterPorts): string {
-  return `https://127.0.0.1:${ports.apiserver}`;
+/**
+ * Where the API server listens. Without a node, loopback. With one, the
+ * node's address: Pods reach it there through the `kubernetes` Service, so it
+ * is advertised and its endpoint kept by the endpoint reconciler.
+ */
+export interface ApiserverAddress {
+  host: string;
+  /** Keep the `kubernetes` Service's endpoints (refused for a loopback address). */
+  advertise: boolean;
+}
+
+export const LOOPBACK_APISERVER: ApiserverAddress = { host: '127.0.0.1', advertise: false };
+
+export function apiserverUrl(ports: ClusterPorts, address: ApiserverAddress = LOOPBACK_APISERVER): string {
+  return `https://${address.host}:${ports.apiserver}`;
 }
 
 export function etcdArgs(paths: ClusterPaths, ports: ClusterPorts): string[] {
@@ -39,14 +52,14 @@ export function etcdArgs(paths: ClusterPaths, ports: ClusterPorts): string[] {
   ];
 }
 
-export function apiserverArgs(paths: ClusterPaths, pki: Pki, ports: ClusterPorts): string[] {
+export function apiserverArgs(paths: ClusterPaths, pki: Pki, ports: ClusterPorts, address: ApiserverAddress = LOOPBACK_APISERVER): string[] {
   return [
     `--etcd-servers=${etcdUrl(ports)}`,
-    '--bind-address=127.0.0.1',
-    '--advertise-address=127.0.0.1',
+    `--bind-address=${address.host}`,
+    `--advertise-address=${address.host}`,
     // The endpoint reconciler refuses a loopback address for the `kubernetes`
-    // Service; nothing in this cluster reaches the API server through it.
-    '--endpoint-reconciler-type=none',
+    // Service; without a node nothing reaches the API server through it.
+    ...(address.advertise ? ['--endpoint-reconciler-type=lease'] : ['--endpoint-reconciler-type=none']),
     `--secure-port=${ports.apiserver}`,
     `--tls-cert-file=${pki.apiserver.cert}`,
     `--tls-private-key-file=${pki.apiserver.key}`,

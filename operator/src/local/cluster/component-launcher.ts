@@ -16,6 +16,8 @@ export interface LaunchSpec {
   log: string;
   ready: () => Promise<boolean>;
   timeoutMs: number;
+  /** Added to this process's environment. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export function startFailure(name: ProcessName, log: string, what: string): WasiOperatorError {
@@ -31,7 +33,7 @@ export function startFailure(name: ProcessName, log: string, what: string): Wasi
 export async function launchComponent(spec: LaunchSpec, onSpawned: (record: ComponentRecord) => void, progress: ProgressReporter): Promise<SpawnedProcess> {
   const started = Date.now();
   progress(`starting ${spec.name}…`);
-  const spawned = spawnDetached(spec.binary, spec.args, spec.log);
+  const spawned = spawnDetached(spec.binary, spec.args, spec.log, spec.env);
   onSpawned({ pid: spawned.pid, binary: spec.binary, log: spec.log });
   const outcome = await waitUntil(spec.ready, () => spawned.exit === undefined && isRunning(spawned.pid, spec.binary), spec.timeoutMs);
   if (outcome === 'exited') {

@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { WasiOperatorError } from '../../util/errors.js';
+import { NODE_NAME, NODE_NETWORK } from '../node/node-layout.js';
 
 const run = promisify(execFile);
 const VALID_DAYS = 365;
@@ -32,6 +33,10 @@ export interface Pki {
   kubeletClient: KeyPair;
   /** The node agent's kubelet API serving certificate (the API server verifies it against the CA). */
   kubeletServing: KeyPair;
+  /** The kubelet's identity towards the API server (the Node authorizer's `system:node:NAME`). */
+  kubeletNode: KeyPair;
+  /** kube-proxy's identity (bound to system:node-proxier by the API server's defaults). */
+  kubeProxy: KeyPair;
   /** Signs and verifies service-account tokens. */
   serviceAccount: { privateKey: string; publicKey: string };
 }
@@ -97,6 +102,8 @@ export const FRONT_PROXY_CLIENT = 'front-proxy-client';
 
 export const APISERVER_ALT_NAMES = [
   'IP:127.0.0.1',
+  // The node's address: Pods reach the API server there, through the `kubernetes` Service.
+  `IP:${NODE_NETWORK.nodeIp}`,
   'DNS:localhost',
   `IP:${KUBERNETES_SERVICE_IP}`,
   'DNS:kubernetes',
@@ -108,13 +115,13 @@ export const APISERVER_ALT_NAMES = [
 /** The only client name the node agent's kubelet API answers: the API server's. */
 export const KUBELET_CLIENT = 'kube-apiserver-kubelet-client';
 
-/** The node agent is reached at its Node's InternalIP, 127.0.0.1. */
-export const KUBELET_ALT_NAMES = ['IP:127.0.0.1', 'DNS:localhost'];
+/** The kubelet is reached at its Node's InternalIP. */
+export const KUBELET_ALT_NAMES = ['IP:127.0.0.1', 'DNS:localhost', `IP:${NODE_NETWORK.nodeIp}`, `DNS:${NODE_NAME}`];
 
 export async function generatePki(dir: string): Promise<Pki> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const ca = await issue(dir, 'ca', { subject: '/CN=wasi-operator-local-ca', usage: 'ca' });
-  const [apiserver, admin, controllerManager, scheduler, frontProxyClient, kubeletClient, kubeletServing, serviceAccount] = await Promise.all([
+  const [apiserver, admin, controllerManager, scheduler, frontProxyClient, kubeletClient, kubeletServing, kubeletNode, kubeProxy, serviceAccount] = await Promise.all([
     issue(dir, 'apiserver', { subject: '/CN=kube-apiserver', usage: 'server', altNames: APISERVER_ALT_NAMES }, ca),
     issue(dir, 'admin', { subject: '/O=system:masters/CN=wasi-operator-admin', usage: 'client' }, ca),
     // Both run every controller under their own identity, with no
@@ -123,10 +130,12 @@ export async function generatePki(dir: string): Promise<Pki> {
     issue(dir, 'kube-scheduler', { subject: '/O=system:masters/CN=system:kube-scheduler', usage: 'client' }, ca),
     issue(dir, 'front-proxy-client', { subject: `/CN=${FRONT_PROXY_CLIENT}`, usage: 'client' }, ca),
     issue(dir, 'kubelet-client', { subject: `/CN=${KUBELET_CLIENT}`, usage: 'client' }, ca),
-    issue(dir, 'kubelet-serving', { subject: '/CN=wasi-node-agent', usage: 'server', altNames: KUBELET_ALT_NAMES }, ca),
+    issue(dir, 'kubelet-serving', { subject: `/CN=${NODE_NAME}`, usage: 'server', altNames: KUBELET_ALT_NAMES }, ca),
+    issue(dir, 'kubelet-node', { subject: `/O=system:nodes/CN=system:node:${NODE_NAME}`, usage: 'client' }, ca),
+    issue(dir, 'kube-proxy', { subject: '/CN=system:kube-proxy', usage: 'client' }, ca),
     serviceAccountKeys(dir),
   ]);
-  return { ca, apiserver, admin, controllerManager, scheduler, frontProxyClient, kubeletClient, kubeletServing, serviceAccount };
+  return { ca, apiserver, admin, controllerManager, scheduler, frontProxyClient, kubeletClient, kubeletServing, kubeletNode, kubeProxy, serviceAccount };
 }
 
 export function pkiPaths(dir: string): Pki {
@@ -140,6 +149,8 @@ export function pkiPaths(dir: string): Pki {
     frontProxyClient: pair('front-proxy-client'),
     kubeletClient: pair('kubelet-client'),
     kubeletServing: pair('kubelet-serving'),
+    kubeletNode: pair('kubelet-node'),
+    kubeProxy: pair('kube-proxy'),
     serviceAccount: { privateKey: join(dir, 'service-account.key'), publicKey: join(dir, 'service-account.pub') },
   };
 }

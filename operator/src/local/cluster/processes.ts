@@ -14,12 +14,12 @@ export interface SpawnedProcess {
   exit?: { code: number | null; signal: NodeJS.Signals | null };
 }
 
-export function spawnDetached(binary: string, args: string[], logPath: string): SpawnedProcess {
+export function spawnDetached(binary: string, args: string[], logPath: string, env?: NodeJS.ProcessEnv): SpawnedProcess {
   if (!existsSync(binary)) throw new WasiOperatorError('ERR_CLUSTER_BINARY_MISSING', `${binary} does not exist; run \`wasi-operator tools ensure etcd kubernetes\``);
   const log = openSync(logPath, 'a');
   try {
     writeSync(log, `\n=== ${new Date().toISOString()} ${binary} ${args.join(' ')}\n`);
-    const child = spawn(binary, args, { detached: true, stdio: ['ignore', log, log] });
+    const child = spawn(binary, args, { detached: true, stdio: ['ignore', log, log], env: { ...process.env, ...env } });
     if (child.pid === undefined) throw new WasiOperatorError('ERR_CLUSTER_SPAWN', `could not start ${binary}`);
     const spawned: SpawnedProcess = { pid: child.pid };
     child.on('exit', (code, signal) => (spawned.exit = { code, signal }));

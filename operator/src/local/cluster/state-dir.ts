@@ -7,8 +7,11 @@ export const COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 
 export type ComponentName = (typeof COMPONENTS)[number];
 /** Optional: runs Pods, started only when asked for (`cluster up --node-agent`). */
 export const NODE_AGENT = 'node-agent';
+/** The real node's daemons (`cluster up --node`), in start order. */
+export const NODE_COMPONENTS = ['registry', 'containerd', 'kubelet', 'kube-proxy'] as const;
+export type NodeComponentName = (typeof NODE_COMPONENTS)[number];
 /** Every process a cluster may record in its state. */
-export type ProcessName = ComponentName | typeof NODE_AGENT;
+export type ProcessName = ComponentName | typeof NODE_AGENT | NodeComponentName;
 
 /** `$WASI_OPERATOR_HOME`, or `.wasi-operator` under the current directory. */
 export function defaultStateDir(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string {

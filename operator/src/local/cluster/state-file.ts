@@ -21,6 +21,8 @@ export interface ClusterState {
   ports: ClusterPorts;
   components: Partial<Record<ProcessName, ComponentRecord>>;
   startedAt: string;
+  /** Set when the cluster has the real node (containerd, kubelet, kube-proxy, registry). */
+  node?: { dapr: boolean };
 }
 
 export function readState(path: string): ClusterState | undefined {

@@ -25,9 +25,9 @@ export interface LocalRedis {
 }
 
 /** Sends one inline command and returns the raw reply (enough for PING and HGET). */
-function redisCommand(port: number, command: string): Promise<string> {
+function redisCommand(port: number, command: string, host = '127.0.0.1'): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
+    const socket = connect(port, host);
     let reply = '';
     socket.setTimeout(2000);
     socket.on('connect', () => socket.write(`${command}\r\n`));
@@ -51,9 +51,9 @@ function isCompleteReply(reply: string): boolean {
   return length < 0 || reply.length >= reply.indexOf('\r\n') + 2 + length + 2;
 }
 
-/** HGET over RESP; undefined when the field is missing. */
-export async function redisHashGet(port: number, key: string, field: string): Promise<string | undefined> {
-  const reply = await redisCommand(port, `HGET "${key}" "${field}"`);
+/** HGET over RESP; undefined when the field is missing. `host` may be a Service's ClusterIP (kube-proxy routes it). */
+export async function redisHashGet(port: number, key: string, field: string, host = '127.0.0.1'): Promise<string | undefined> {
+  const reply = await redisCommand(port, `HGET "${key}" "${field}"`, host);
   if (reply.startsWith('$-1')) return undefined;
   const header = reply.indexOf('\r\n');
   const value = reply.slice(header + 2, header + 2 + Number(reply.slice(1, header)));
