@@ -22,14 +22,9 @@
 //   });
 //
 // No kubelet runs: a Pod stays Pending (unscheduled: there is no Node) unless
-// the test plays the kubelet and patches the Pod's status subresource. With
-// `startTestCluster({ nodeAgent: true })` the local node agent runs in this
-// process instead: a Ready Node `wasi-node`, and Pods whose container runs
-// `wasi-host` run as local processes (bin/wasi-host.mjs, so from dist/) and
-// end Succeeded/Failed with the host's JSON result as termination message;
-// the operator's own Pod (`helm install charts/wasi-operator`) runs
-// bin/wasi-operator.mjs as the image's entrypoint would, kept running and
-// probed; `daprdPath` adds a local daprd for Pods annotated dapr.io/enabled.
+// the test plays the kubelet and patches the Pod's status subresource. Tests
+// whose Pods must really run use the shared cluster with a real node instead
+// (test/helpers/node-cluster.ts).
 //
 // WASI_OPERATOR_TEST_STATE_DIR=DIR makes every test file share the cluster
 // in DIR (started there if needed, e.g. by `wasi-operator cluster up
@@ -40,21 +35,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import pino from 'pino';
 import { startCluster, stopCluster, type ClusterHandle } from '../../operator/src/local/cluster/cluster.js';
-import { startNodeAgent, type NodeAgent } from '../../operator/src/local/node-agent/node-agent.js';
-import { kubeletTlsOf } from '../../operator/src/local/cluster/node-agent-process.js';
-import { clusterPaths } from '../../operator/src/local/cluster/state-dir.js';
 import { isToolCurrent } from '../../operator/src/local/tools/go-build.js';
 import { ETCD, KUBERNETES } from '../../operator/src/local/tools/pins.js';
 
 export interface TestClusterOptions {
   /** CRD manifests to install; default the repo's `crds/`; `false` installs none. */
   crdDir?: string | false;
-  /** Run the local node agent in this process (see above); default false. */
-  nodeAgent?: boolean;
-  /** daprd for the node agent's Dapr sidecars, e.g. toolPaths(DAPRD).daprd. */
-  daprdPath?: string;
 }
 
 export interface TestCluster {
@@ -66,8 +53,6 @@ export interface TestCluster {
   /** Admin client config loaded from `kubeconfigPath`. */
   kc: KubeConfig;
   handle: ClusterHandle;
-  /** Set with `nodeAgent: true`. */
-  nodeAgent?: NodeAgent;
   /**
    * Creates a namespace `PREFIX-xxxxx` and waits for its `default`
    * ServiceAccount (without it, ServiceAccount admission rejects Pods).
@@ -137,34 +122,16 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
   const forgetExitHook = shared ? () => undefined : killOnExit(handle, stateDir);
   let stopped = false;
   const kc = handle.kubeConfig();
-  let nodeAgent: NodeAgent | undefined;
-  if (options.nodeAgent) {
-    const agentOptions = {
-      kc,
-      workDir: join(stateDir, 'node-agent'),
-      log: pino({ level: verbose ? 'info' : 'silent' }),
-      kubeletTls: kubeletTlsOf(clusterPaths(stateDir)),
-    };
-    try {
-      nodeAgent = await startNodeAgent(options.daprdPath ? { ...agentOptions, daprdPath: options.daprdPath } : agentOptions);
-    } catch (err) {
-      forgetExitHook();
-      if (!shared) await stopCluster(stateDir, { graceMs: 0 }).finally(() => rmSync(stateDir, { recursive: true, force: true }));
-      throw err;
-    }
-  }
   return {
     stateDir,
     kubeconfigPath: handle.kubeconfigPath,
     server: handle.server,
     kc,
     handle,
-    ...(nodeAgent && { nodeAgent }),
     createNamespace: (prefix) => createNamespace(kc, prefix),
     async stop() {
       if (stopped) return;
       stopped = true;
-      await nodeAgent?.stop();
       if (shared) return;
       try {
         // Nothing in a test cluster is worth a graceful shutdown.

@@ -158,22 +158,18 @@ describe('crash recovery and down', () => {
     expect(await eventually(async () => !processExists(crashed.pids['kube-apiserver']), 10_000)).toBe(true);
     expect((await clusterStatus(stateDir)).phase).toBe('degraded');
 
-    const fresh = await startCluster({ stateDir, crdDir: false, progress: quiet, nodeAgent: true });
+    const fresh = await startCluster({ stateDir, crdDir: false, progress: quiet });
     expect(fresh.alreadyRunning).toBe(false);
-    expect(fresh.nodeAgentPid).toBeGreaterThan(0);
     for (const name of COMPONENTS) {
       expect(fresh.pids[name]).not.toBe(crashed.pids[name]);
       expect(processExists(crashed.pids[name])).toBe(false);
     }
     expect((await clusterStatus(stateDir)).phase).toBe('running');
-    // The node agent came up with it: a Ready node for the scheduler.
-    const node = await fresh.kubeConfig().makeApiClient(CoreV1Api).readNode({ name: 'wasi-node' });
-    expect(node.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
   }, START_TIMEOUT_MS);
 
-  test('up with a lost state file stops the orphaned processes it finds, the node agent included', async () => {
+  test('up with a lost state file stops the orphaned processes it finds', async () => {
     const orphaned = (await clusterStatus(stateDir)).components.map((c) => c.pid);
-    expect(orphaned).toHaveLength(COMPONENTS.length + 1);
+    expect(orphaned).toHaveLength(COMPONENTS.length);
     rmSync(clusterPaths(stateDir).stateFile);
 
     const fresh = await startCluster({ stateDir, crdDir: false, progress: quiet });

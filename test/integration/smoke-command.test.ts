@@ -1,34 +1,33 @@
 // `wasi-operator smoke` as a user runs it after installing the operator: the
-// real bin/wasi-operator.mjs as a child process against a real control plane
-// with the node agent (daprd sidecars) and a real redis-server. First with no
-// operator running (it must say so, and clean up), then with one.
+// real bin/wasi-operator.mjs as a child process against the local cluster's
+// real node (Dapr's injector adds daprd, the cluster's Redis holds the state).
+// First with no operator running (it must say so, and clean up), then with one.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import type { RunningOperator } from '../../operator/src/controller/operator.js';
-import { isToolCurrent, toolPaths } from '../../operator/src/local/tools/go-build.js';
-import { DAPRD } from '../../operator/src/local/tools/pins.js';
-import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
-import { redisHashGet, startRedis, type TestRedis } from '../helpers/redis.js';
+import { CLUSTER_REDIS, CLUSTER_REDIS_HOST } from '../../operator/src/local/node/cluster-addons.js';
+import { NODE_START_TIMEOUT_MS, useNodeCluster, type NodeTestCluster } from '../helpers/node-cluster.js';
+import { redisHashGet } from '../helpers/redis.js';
 import { eventually, runOperator, TEST_CONFIG } from './controller-support.js';
 
 const BIN = join(process.cwd(), 'bin', 'wasi-operator.mjs');
 
-let cluster: TestCluster;
-let redis: TestRedis;
+let cluster: NodeTestCluster;
 let operator: RunningOperator | undefined;
 
 beforeAll(async () => {
-  if (!isToolCurrent(DAPRD)) throw new Error('daprd is not built yet: run `node bin/wasi-operator.mjs tools ensure daprd`');
-  redis = await startRedis();
-  cluster = await startTestCluster({ nodeAgent: true, daprdPath: toolPaths(DAPRD).daprd! });
-}, 240_000);
+  cluster = await useNodeCluster();
+}, NODE_START_TIMEOUT_MS);
 
 afterAll(async () => {
   await operator?.stop();
-  await cluster?.stop();
-  await redis?.stop();
 });
+
+async function redisGet(key: string): Promise<string | undefined> {
+  const service = await cluster.kc.makeApiClient(CoreV1Api).readNamespacedService({ name: CLUSTER_REDIS.name, namespace: CLUSTER_REDIS.namespace });
+  return redisHashGet(CLUSTER_REDIS.port, key, 'data', service.spec!.clusterIP!);
+}
 
 interface Run {
   code: number | null;
@@ -36,7 +35,7 @@ interface Run {
   stderr: string;
 }
 
-/** Async on purpose: the node agent runs in this process's event loop. */
+/** Async on purpose: the operator runs in this process's event loop. */
 function smoke(...args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, 'smoke', '--kubeconfig', cluster.kubeconfigPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -63,28 +62,26 @@ test('with no operator running: exit 1, saying no operator acted and what to che
 }, 60_000);
 
 test("with the operator running: exit 0, the guest's output, its state in Redis, and nothing left behind", async () => {
-  operator = await runOperator(cluster.kc, { config: { ...TEST_CONFIG, defaultRedis: { host: redis.address } } });
-  const run = await smoke('--timeout', '90');
+  operator = await runOperator(cluster.kc, { config: { ...TEST_CONFIG, hostImage: cluster.operatorImage, defaultRedis: { host: CLUSTER_REDIS_HOST } } });
+  const run = await smoke('--timeout', '150');
   expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
   expect(run.stdout).toContain('Test successfully!');
   expect(run.stdout).toMatch(/PASSED: the operator ran WasiApp wasi-smoke-\w+\/seed/);
-  expect(await redisHashGet(redis.port, 'seed||weapon', 'data')).toBe('"Death Star"');
+  expect(await redisGet('seed||weapon')).toBe('"Death Star"');
   await eventually('the smoke namespace to be gone or going', async () => (await smokeNamespaces()).length === 0, 30_000);
-}, 150_000);
+}, 200_000);
 
 test("an app that fails: exit 1 with the Succeeded condition's reason and the app's events", async () => {
   await operator?.stop();
   // Nothing listens on port 1: the app's daprd cannot reach its state store.
-  operator = await runOperator(cluster.kc, { config: { ...TEST_CONFIG, defaultRedis: { host: '127.0.0.1:1' } } });
-  const run = await smoke('--timeout', '120');
+  operator = await runOperator(cluster.kc, { config: { ...TEST_CONFIG, hostImage: cluster.operatorImage, defaultRedis: { host: '127.0.0.1:1' } } });
+  const run = await smoke('--timeout', '200');
   expect(run.code).toBe(1);
   expect(run.stdout).toMatch(/FAILED: WasiApp wasi-smoke-\w+\/seed ended Failed \(\w+\): /);
   expect(run.stdout).toMatch(/Succeeded=False \w+/);
-  // The cause, from daprd's own log, reaches the user through the Pod's status and the app's condition.
-  expect(run.stdout).toContain('error connecting to redis at 127.0.0.1:1');
   expect(run.stdout).toContain('events of WasiApp');
   expect(run.stdout).toContain('deleted namespace wasi-smoke-');
-}, 180_000);
+}, 260_000);
 
 test('bad flags exit 2 with the usage', async () => {
   const run = await smoke('--timeout', 'soon');

@@ -1,12 +1,30 @@
-// The image is not built on this machine (no container runtime), so what it
-// would hold is checked here: every COPY source exists in a built checkout and
-// is not left out of the build context by .dockerignore, and the files the
-// image's commands read at run time are among them.
+// Fast checks of what the image holds, before the local cluster's image build
+// (operator/src/local/images) runs the Dockerfile for real: every COPY source
+// exists in a built checkout and is not left out of the build context by
+// .dockerignore, and the files the image's commands read at run time are among them.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXAMPLE_PATH, GUEST_PATH } from '../../operator/src/cli/demo/seed-app.js';
-import { instructions } from '../../operator/src/local/node-agent/image-config.js';
 import { repoRoot } from '../../operator/src/local/repo-root.js';
+
+/** Instructions of the Dockerfile, one per entry, with `\` continuations joined and comments dropped. */
+function instructions(text: string): { keyword: string; rest: string }[] {
+  const out: { keyword: string; rest: string }[] = [];
+  let current = '';
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (current === '' && (line === '' || line.startsWith('#'))) continue;
+    if (line.endsWith('\\')) {
+      current += `${line.slice(0, -1)} `;
+      continue;
+    }
+    current += line;
+    const match = /^(\S+)\s*(.*)$/.exec(current);
+    if (match) out.push({ keyword: match[1]!.toUpperCase(), rest: match[2]! });
+    current = '';
+  }
+  return out;
+}
 
 const root = repoRoot();
 const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');

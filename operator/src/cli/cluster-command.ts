@@ -21,9 +21,6 @@ options:
                     the kubelet and kube-proxy, CoreDNS, a Redis (redis-master.redis:6379)
                     and Dapr's control plane from Dapr's Helm chart
   --no-dapr         with --node: leave Dapr's control plane out
-  --node-agent      also run the node agent: a Ready Node \`wasi-node\` whose wasi-host Pods
-                    and operator Pods (helm install charts/wasi-operator) run as local
-                    processes (with a local daprd for Dapr-annotated Pods)
   --json            status as JSON
 `;
 
@@ -58,7 +55,6 @@ export async function clusterCommand(args: string[]): Promise<number> {
       'state-dir': { type: 'string' },
       crds: { type: 'string' },
       'no-crds': { type: 'boolean', default: false },
-      'node-agent': { type: 'boolean', default: false },
       node: { type: 'boolean', default: false },
       'no-dapr': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
@@ -80,7 +76,7 @@ export async function clusterCommand(args: string[]): Promise<number> {
     case 'up': {
       const crdDir = values['no-crds'] ? false : values.crds;
       const stopOnInterrupt = stopHalfStartedClusterOnInterrupt(stateDir);
-      const cluster = await startCluster({ stateDir, nodeAgent: values['node-agent'], node: values.node, dapr: !values['no-dapr'], ...(crdDir !== undefined ? { crdDir } : {}) }).finally(stopOnInterrupt);
+      const cluster = await startCluster({ stateDir, node: values.node, dapr: !values['no-dapr'], ...(crdDir !== undefined ? { crdDir } : {}) }).finally(stopOnInterrupt);
       process.stderr.write(`[cluster] use it with: export KUBECONFIG=${cluster.kubeconfigPath}\n`);
       process.stdout.write(`${cluster.kubeconfigPath}\n`);
       return 0;

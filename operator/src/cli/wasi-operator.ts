@@ -11,19 +11,20 @@ commands:
   smoke [flags]              check an installed operator: run the seed's WasiApp on the cluster and print its result
   controller [flags]         run the WasiApp controller (see --help)
   cluster up|down|status     a local control plane of real Kubernetes (see cluster --help)
-  node-agent [flags]         a minimal kubelet that runs wasi-host and operator Pods as local processes
   tools ensure NAME|--all    build the pinned Go tools into the cache (daprd, etcd, kubernetes)
+  images ensure --registry HOST:PORT [NAME...]
+                             build the local cluster's images (no Docker needed) and push them to a registry
 `;
 
 type Command = (args: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
   tools: async () => (await import('./tools-command.js')).toolsCommand,
+  images: async () => (await import('./images-command.js')).imagesCommand,
   demo: async () => (await import('./demo-command.js')).demoCommand,
   smoke: async () => (await import('./smoke-command.js')).smokeCommand,
   controller: async () => (await import('./controller-command.js')).controllerCommand,
   cluster: async () => (await import('./cluster-command.js')).clusterCommand,
-  'node-agent': async () => (await import('./node-agent-command.js')).nodeAgentCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

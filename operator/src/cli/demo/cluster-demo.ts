@@ -13,7 +13,7 @@ import { startCluster, stopCluster, type ClusterHandle } from '../../local/clust
 import { defaultStateDir } from '../../local/cluster/state-dir.js';
 import { ensureImages } from '../../local/images/images.js';
 import { CLUSTER_REDIS } from '../../local/node/cluster-addons.js';
-import { installOperatorChart, OPERATOR_NAMESPACE } from '../../local/node/operator-install.js';
+import { installOperatorChart, OPERATOR_NAMESPACE, pinnedOperatorImage } from '../../local/node/operator-install.js';
 import { REGISTRY_ADDRESS } from '../../local/node/node-layout.js';
 import { redisHashGet } from '../../local/runtime/redis-server.js';
 import { appIdFor } from '../../resources/names.js';
@@ -94,7 +94,7 @@ export async function clusterDemo(options: ClusterDemoOptions): Promise<number> 
       (set) => `image ${set.operator} built from the Dockerfile and in the local registry`,
     );
     await out.step(
-      () => installOperatorChart({ kubeconfig: cluster!.kubeconfigPath, stateDir, image: images.operator }),
+      () => installOperatorChart({ kubeconfig: cluster!.kubeconfigPath, stateDir, image: pinnedOperatorImage(images) }),
       () => `operator installed with \`helm upgrade --install wasi-operator charts/wasi-operator -n ${OPERATOR_NAMESPACE}\` (default Redis ${CLUSTER_REDIS.name}.${CLUSTER_REDIS.namespace})`,
     );
 

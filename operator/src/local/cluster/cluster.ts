@@ -23,9 +23,8 @@ import { freePorts } from './free-port.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { generatePki, pkiPaths } from './pki.js';
 import { clientTls, probe } from './probes.js';
-import { findProcessesUsing, findProcessesWorkingIn, isRunning, stopProcesses, type ProcessRef } from './processes.js';
-import { isNodeAgentArgv, isPodProcessArgv, nodeAgentCommandLine, nodeAgentReady } from './node-agent-process.js';
-import { clusterPaths, COMPONENTS, defaultStateDir, NODE_AGENT, NODE_COMPONENTS, type ClusterPaths, type ComponentName, type ProcessName } from './state-dir.js';
+import { findProcessesUsing, isRunning, stopProcesses, type ProcessRef } from './processes.js';
+import { clusterPaths, COMPONENTS, defaultStateDir, NODE_COMPONENTS, type ClusterPaths, type ComponentName, type ProcessName } from './state-dir.js';
 import { NODE_NETWORK, nodePaths } from '../node/node-layout.js';
 import { claimNode, releaseNode, setUpHostNetwork, tearDownHostNetwork } from '../node/host-network.js';
 import { tearDownNodeWorkloads } from '../node/node-teardown.js';
@@ -41,13 +40,6 @@ export interface StartClusterOptions {
   progress?: ProgressReporter;
   /** How long one component may take to become ready; default 120 s. */
   componentTimeoutMs?: number;
-  /**
-   * Also run the node agent (`wasi-operator node-agent`): a Ready Node
-   * `wasi-node` whose Pods with `wasi-host` containers, and the operator's
-   * own Pod (charts/wasi-operator), run as local processes.
-   * Off by default: tests that play the kubelet themselves need Pods to stay Pending.
-   */
-  nodeAgent?: boolean;
   /**
    * Run a real node: a local registry with the project's images, containerd,
    * runc and the CNI bridge, the kubelet and kube-proxy, CoreDNS and a Redis;
@@ -66,8 +58,6 @@ export interface ClusterHandle {
   /** `https://127.0.0.1:PORT` */
   server: string;
   pids: Record<ComponentName, number>;
-  /** Set when the node agent runs. */
-  nodeAgentPid?: number;
   /** True when `startCluster` found this cluster already running and reused it. */
   alreadyRunning: boolean;
   /** Names of the CRDs installed from `crdDir`, all Established. */
@@ -98,8 +88,8 @@ const DEFAULT_COMPONENT_TIMEOUT_MS = 120_000;
 const STOP_GRACE_MS = 10_000;
 const PORT_RACE_ATTEMPTS = 2;
 /** What `up` creates in a state dir; a clean-up before a new start removes exactly these. */
-const OWNED_ENTRIES = ['.wasi-operator-cluster', 'cluster.json', 'cluster.json.tmp', 'kubeconfig', 'pki', 'etcd', 'logs', 'node-agent', 'node'];
-const PROCESS_NAMES: readonly ProcessName[] = [...COMPONENTS, NODE_AGENT, ...NODE_COMPONENTS];
+const OWNED_ENTRIES = ['.wasi-operator-cluster', 'cluster.json', 'cluster.json.tmp', 'kubeconfig', 'pki', 'etcd', 'logs', 'node'];
+const PROCESS_NAMES: readonly ProcessName[] = [...COMPONENTS, ...NODE_COMPONENTS];
 
 const stderrProgress: ProgressReporter = (line) => process.stderr.write(`[cluster] ${line}\n`);
 
@@ -124,7 +114,6 @@ function adminTls(paths: ClusterPaths) {
 
 async function isHealthy(paths: ClusterPaths, state: ClusterState | undefined): Promise<boolean> {
   if (!state || state.phase !== 'running' || !existsSync(paths.kubeconfig)) return false;
-  // The control plane only: a dead node agent is restarted by the next `up --node-agent`, not a reason to start over.
   const controlPlane = recordedProcesses(state).filter(({ name }) => (COMPONENTS as readonly string[]).includes(name));
   if (controlPlane.length !== COMPONENTS.length || !controlPlane.every(({ pid, binary }) => isRunning(pid, binary))) return false;
   if (state.node) {
@@ -140,9 +129,7 @@ async function isHealthy(paths: ClusterPaths, state: ClusterState | undefined): 
 
 function findOurProcesses(paths: ClusterPaths): ProcessRef[] {
   const names: readonly string[] = [...COMPONENTS, ...NODE_COMPONENTS];
-  const byArgs = findProcessesUsing(paths.stateDir, (argv) => names.includes(basename(argv[0] ?? '')) || isNodeAgentArgv(argv));
-  const inPodDirs = findProcessesWorkingIn(paths.nodeAgentDir, isPodProcessArgv).filter((p) => !byArgs.some((b) => b.pid === p.pid));
-  return [...byArgs, ...inPodDirs];
+  return findProcessesUsing(paths.stateDir, (argv) => names.includes(basename(argv[0] ?? '')));
 }
 
 /** Stops the recorded processes and any stray one still using the state dir: clients, then the API server, then etcd. */
@@ -288,28 +275,11 @@ async function launchAll(
   await launch('kube-controller-manager', controllerManagerArgs(paths, pki, ports), () => probe(`https://127.0.0.1:${ports.controllerManager}/healthz`));
   const kcm = state.components['kube-controller-manager']!;
   await waitForDefaultServiceAccount(kc, kcm, kcm.log, componentTimeoutMs);
-  if (options.nodeAgent) await launchNodeAgent(paths, state, kc, progress, componentTimeoutMs);
   if (nodeContext && images) await startNode(nodeContext, images);
 
   state.phase = 'running';
   writeState(paths.stateFile, state);
   return { state, crds };
-}
-
-async function launchNodeAgent(paths: ClusterPaths, state: ClusterState, kc: KubeConfig, progress: ProgressReporter, timeoutMs: number): Promise<void> {
-  const { binary, args } = nodeAgentCommandLine(paths);
-  const previous = state.components[NODE_AGENT];
-  if (previous) await stopProcesses([previous], 0);
-  try {
-    await launchComponent({ name: NODE_AGENT, binary, args, log: paths.logOf(NODE_AGENT), ready: () => nodeAgentReady(kc), timeoutMs }, (entry) => {
-      state.components[NODE_AGENT] = entry;
-      writeState(paths.stateFile, state);
-    }, progress);
-  } catch (err) {
-    const started = state.components[NODE_AGENT];
-    if (started) await stopProcesses([started], 0);
-    throw err;
-  }
 }
 
 async function installAndReport(kc: KubeConfig, dir: string, progress: ProgressReporter): Promise<string[]> {
@@ -338,8 +308,6 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<C
     progress(`cluster already running at ${previous.server}`);
     const kc = loadKubeConfig(paths.kubeconfig);
     const crds = crdDir === false ? [] : await installAndReport(kc, crdDir, progress);
-    const agent = previous.components[NODE_AGENT];
-    if (options.nodeAgent && !(agent && isRunning(agent.pid, agent.binary))) await launchNodeAgent(paths, previous, kc, progress, componentTimeoutMs);
     return handleFor(paths, previous, true, crds);
   }
   if (previous || findOurProcesses(paths).length > 0) progress('cleaning up the leftovers of a previous run');
@@ -353,7 +321,6 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<C
         crdDir,
         progress,
         componentTimeoutMs,
-        nodeAgent: options.nodeAgent ?? false,
         node: options.node ?? false,
         dapr: options.dapr ?? true,
       });
@@ -381,7 +348,6 @@ function handleFor(paths: ClusterPaths, state: ClusterState, alreadyRunning: boo
     kubeconfigPath: paths.kubeconfig,
     server: state.server,
     pids,
-    ...(state.components[NODE_AGENT] && { nodeAgentPid: state.components[NODE_AGENT].pid }),
     alreadyRunning,
     crds,
     kubeConfig: () => loadKubeConfig(paths.kubeconfig),

@@ -5,13 +5,11 @@ import { join, resolve } from 'node:path';
 
 export const COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler'] as const;
 export type ComponentName = (typeof COMPONENTS)[number];
-/** Optional: runs Pods, started only when asked for (`cluster up --node-agent`). */
-export const NODE_AGENT = 'node-agent';
 /** The real node's daemons (`cluster up --node`), in start order. */
 export const NODE_COMPONENTS = ['registry', 'containerd', 'kubelet', 'kube-proxy'] as const;
 export type NodeComponentName = (typeof NODE_COMPONENTS)[number];
 /** Every process a cluster may record in its state. */
-export type ProcessName = ComponentName | typeof NODE_AGENT | NodeComponentName;
+export type ProcessName = ComponentName | NodeComponentName;
 
 /** `$WASI_OPERATOR_HOME`, or `.wasi-operator` under the current directory. */
 export function defaultStateDir(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string {
@@ -30,8 +28,6 @@ export interface ClusterPaths {
   etcdDataDir: string;
   logsDir: string;
   logOf(process: ProcessName): string;
-  /** The node agent's pod volumes, container logs and termination messages. */
-  nodeAgentDir: string;
   /** Kubeconfig a control-plane component uses to reach the API server. */
   componentKubeconfig(component: 'kube-controller-manager' | 'kube-scheduler'): string;
 }
@@ -47,7 +43,6 @@ export function clusterPaths(stateDir: string): ClusterPaths {
     etcdDataDir: join(dir, 'etcd'),
     logsDir: join(dir, 'logs'),
     logOf: (name) => join(dir, 'logs', `${name}.log`),
-    nodeAgentDir: join(dir, 'node-agent'),
     componentKubeconfig: (component) => join(dir, 'pki', `${component}.kubeconfig`),
   };
 }

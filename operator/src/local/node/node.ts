@@ -84,9 +84,9 @@ export function registryStorageDir(): string {
 }
 
 export async function startRegistry(ctx: NodeStartContext): Promise<void> {
-  const { binary, args } = registryCommandLine({ binary: ctx.binaries.registry, storageDir: registryStorageDir(), address: REGISTRY_ADDRESS, configDir: ctx.paths.dir });
+  const { binary, args, env } = registryCommandLine({ binary: ctx.binaries.registry, storageDir: registryStorageDir(), address: REGISTRY_ADDRESS, configDir: ctx.paths.dir });
   await launchComponent(
-    { name: 'registry', binary, args, log: ctx.logOf('registry'), ready: () => waitForRegistry(REGISTRY_ADDRESS, 0).then(() => true, () => false), timeoutMs: ctx.timeoutMs },
+    { name: 'registry', binary, args, env, log: ctx.logOf('registry'), ready: () => waitForRegistry(REGISTRY_ADDRESS, 0).then(() => true, () => false), timeoutMs: ctx.timeoutMs },
     ctx.record('registry'),
     ctx.progress,
   );

@@ -6,6 +6,7 @@ import { clusterPaths } from '../cluster/state-dir.js';
 import { repoRoot } from '../repo-root.js';
 import { toolPaths } from '../tools/go-build.js';
 import { HELM } from '../tools/pins.js';
+import type { ImageSet } from '../images/images.js';
 import { CLUSTER_REDIS_HOST } from './cluster-addons.js';
 import { runHelm } from './helm.js';
 import { nodePaths } from './node-layout.js';
@@ -13,12 +14,23 @@ import { nodePaths } from './node-layout.js';
 export const OPERATOR_NAMESPACE = 'wasi-system';
 export const OPERATOR_RELEASE = 'wasi-operator';
 
-/** Pure: `repo[:port]/path:tag` → repository and tag (a registry port is not a tag). */
+/** Pure: `repo[:port]/path:tag[@digest]` → repository and tag (a registry port is not a tag; a digest stays with the tag). */
 export function splitImageReference(reference: string): { repository: string; tag: string } {
   const slash = reference.lastIndexOf('/');
-  const colon = reference.lastIndexOf(':');
+  const at = reference.indexOf('@');
+  const colon = reference.lastIndexOf(':', at === -1 ? undefined : at);
   if (colon <= slash) return { repository: reference, tag: 'latest' };
   return { repository: reference.slice(0, colon), tag: reference.slice(colon + 1) };
+}
+
+/**
+ * Our image by tag and digest (`…/wasi-operator:0.1.0@sha256:…`): a rebuilt
+ * image keeps its tag, and a node that already holds the tag would not pull
+ * it again; the digest makes every change a new image for the kubelet.
+ */
+export function pinnedOperatorImage(images: ImageSet): string {
+  const digest = images.reports.find((report) => report.reference === images.operator)?.digest;
+  return digest ? `${images.operator}@${digest}` : images.operator;
 }
 
 export interface OperatorInstallOptions {

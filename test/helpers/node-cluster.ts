@@ -1,0 +1,77 @@
+// The local cluster with its real node (kubelet, containerd, CoreDNS, Redis,
+// Dapr's control plane from Dapr's chart), shared by every test file that
+// needs Pods to really run: there is one node per machine, and starting it
+// with Dapr takes a minute or two, so the first file that asks starts it in
+// a state dir of the tests' own and the others reuse it. test/global-teardown
+// stops it after the run (WASI_OPERATOR_TEST_KEEP_NODE=1 leaves it running
+// for fast iteration).
+//
+//   let node: NodeTestCluster;
+//   beforeAll(async () => { node = await useNodeCluster(); }, NODE_START_TIMEOUT_MS);
+//   test('…', async () => {
+//     const namespace = await node.createNamespace('images');
+//     …
+//   });
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { startCluster, type ClusterHandle } from '../../operator/src/local/cluster/cluster.js';
+import { ensureImages, type ImageSet } from '../../operator/src/local/images/images.js';
+import { REGISTRY_ADDRESS } from '../../operator/src/local/node/node-layout.js';
+import { pinnedOperatorImage } from '../../operator/src/local/node/operator-install.js';
+
+/** Long enough for a first start with Dapr (images are built by `npm test`'s set-up). */
+export const NODE_START_TIMEOUT_MS = 600_000;
+
+export const NODE_TEST_STATE_DIR = process.env.WASI_OPERATOR_TEST_NODE_DIR || join(tmpdir(), 'wasi-operator-test-node');
+
+export interface NodeTestCluster {
+  stateDir: string;
+  kubeconfigPath: string;
+  kc: KubeConfig;
+  handle: ClusterHandle;
+  images: ImageSet;
+  /** Our image by tag and digest, so a rebuilt image reaches the node (see pinnedOperatorImage). */
+  operatorImage: string;
+  /** A namespace `PREFIX-xxxxx` whose default ServiceAccount exists; deleted by `deleteNamespaces`. */
+  createNamespace(prefix: string): Promise<string>;
+  /** Deletes the namespaces this file created (call from afterAll). */
+  deleteNamespaces(): Promise<void>;
+}
+
+export async function useNodeCluster(): Promise<NodeTestCluster> {
+  const verbose = process.env.WASI_OPERATOR_TEST_VERBOSE === '1';
+  const progress = (line: string) => {
+    if (verbose) process.stderr.write(`[node-cluster] ${line}\n`);
+  };
+  const handle = await startCluster({ stateDir: NODE_TEST_STATE_DIR, node: true, progress });
+  const images = await ensureImages({ registry: REGISTRY_ADDRESS, progress });
+  const kc = handle.kubeConfig();
+  const core = kc.makeApiClient(CoreV1Api);
+  const created: string[] = [];
+  return {
+    stateDir: NODE_TEST_STATE_DIR,
+    kubeconfigPath: handle.kubeconfigPath,
+    kc,
+    handle,
+    images,
+    operatorImage: pinnedOperatorImage(images),
+    async createNamespace(prefix) {
+      const namespace = (await core.createNamespace({ body: { metadata: { generateName: `${prefix}-` } } })).metadata!.name!;
+      created.push(namespace);
+      for (const deadline = Date.now() + 30_000; ; ) {
+        try {
+          await core.readNamespacedServiceAccount({ name: 'default', namespace });
+          return namespace;
+        } catch (err) {
+          if ((err as { code?: number }).code !== 404 || Date.now() >= deadline) throw err;
+        }
+        await sleep(50);
+      }
+    },
+    async deleteNamespaces() {
+      await Promise.all(created.splice(0).map((name) => core.deleteNamespace({ name }).catch(() => undefined)));
+    },
+  };
+}
