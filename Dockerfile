@@ -1,7 +1,10 @@
 # One image for both entrypoints: `wasi-operator` (the controller) and
 # `wasi-host` (runs one guest; the operator puts this image into every WasiApp
-# Pod). Not built in this repository's CI: the development machine has no
-# container runtime. Build it with `npm run build && docker build -t wasi-operator .`
+# Pod). The local cluster tooling builds it from this file as it is, without
+# a Docker engine (`wasi-operator images ensure`, run by `cluster up`: buildah
+# with chroot isolation, on a node:26-slim assembled locally) and pushes it to
+# the cluster's registry as wasi-operator:<version> and :latest. Elsewhere:
+# `npm run build && docker build -t wasi-operator .`
 FROM node:26-slim
 WORKDIR /app
 ENV NODE_ENV=production

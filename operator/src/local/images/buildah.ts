@@ -1,0 +1,93 @@
+// buildah with a storage of our own under the cache (never the machine's
+// /var/lib/containers), chroot isolation (no runc, no user namespaces: this
+// runs as root on a machine without a container engine) and a registries.conf
+// of our own, so `FROM node:26-slim` resolves to the image we assembled and
+// nothing is pulled.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { WasiOperatorError } from '../../util/errors.js';
+import { runCommand, type RunOptions } from './run.js';
+
+export type StorageDriver = 'overlay' | 'vfs';
+
+export interface BuildahStore {
+  root: string;
+  runroot: string;
+  driver: StorageDriver;
+  registriesConf: string;
+}
+
+/** Pure: short names resolve against docker.io only, as Docker resolves them, and nothing asks a question. */
+export const REGISTRIES_CONF = `unqualified-search-registries = ["docker.io"]
+short-name-mode = "permissive"
+`;
+
+function storeFor(dir: string, driver: StorageDriver): BuildahStore {
+  return { root: join(dir, `storage-${driver}`), runroot: join(dir, `runroot-${driver}`), driver, registriesConf: join(dir, 'registries.conf') };
+}
+
+export class Buildah {
+  constructor(readonly store: BuildahStore) {}
+
+  /**
+   * The store under `dir`: overlay when this kernel lets us mount it (layers
+   * are shared, a build copies nothing), vfs otherwise (every layer a full copy).
+   * The choice is remembered, since a store cannot change its driver.
+   */
+  static async open(dir: string): Promise<Buildah> {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'registries.conf'), REGISTRIES_CONF);
+    const choice = join(dir, 'driver');
+    if (existsSync(choice)) {
+      const driver = readFileSync(choice, 'utf8').trim();
+      if (driver === 'overlay' || driver === 'vfs') return new Buildah(storeFor(dir, driver));
+    }
+    for (const driver of ['overlay', 'vfs'] as const) {
+      const buildah = new Buildah(storeFor(dir, driver));
+      try {
+        // Creating and mounting a container exercises the driver's mount, not just its set-up.
+        const container = (await buildah.run(['from', '--quiet', 'scratch'])).trim();
+        await buildah.run(['mount', container]);
+        await buildah.run(['rm', container]);
+        writeFileSync(choice, `${driver}\n`);
+        return buildah;
+      } catch (err) {
+        if (driver === 'vfs') throw err;
+      }
+    }
+    throw new WasiOperatorError('ERR_IMAGE_BUILDAH', 'no buildah storage driver works here');
+  }
+
+  globalArgs(): string[] {
+    return ['--root', this.store.root, '--runroot', this.store.runroot, '--storage-driver', this.store.driver];
+  }
+
+  env(): NodeJS.ProcessEnv {
+    // BUILDAH_ISOLATION: RUN steps and `buildah run` default to chroot; CONTAINERS_REGISTRIES_CONF: our resolution rules.
+    return { ...process.env, BUILDAH_ISOLATION: 'chroot', CONTAINERS_REGISTRIES_CONF: this.store.registriesConf };
+  }
+
+  run(args: string[], options: RunOptions = {}): Promise<string> {
+    return runCommand('buildah', [...this.globalArgs(), ...args], { errorCode: 'ERR_IMAGE_BUILDAH', ...options, env: { ...this.env(), ...options.env } });
+  }
+
+  /** The image's ID (its config digest, `sha256:…`), or undefined when the store has no such image. */
+  async imageId(reference: string): Promise<string | undefined> {
+    try {
+      const id = (await this.run(['inspect', '--type', 'image', '--format', '{{.FromImageID}}', reference])).trim();
+      return id === '' ? undefined : `sha256:${id.replace(/^sha256:/, '')}`;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Removes images no tag names any more (the previous build of a rebuilt image). */
+  async pruneDangling(): Promise<void> {
+    await this.run(['rmi', '--prune']).catch(() => undefined);
+  }
+
+  /** `containers-storage:` transport name of an image in this store, for skopeo. */
+  storageReference(reference: string): string {
+    return `containers-storage:[${this.store.driver}@${this.store.root}+${this.store.runroot}]${reference}`;
+  }
+}
