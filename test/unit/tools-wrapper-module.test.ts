@@ -1,5 +1,9 @@
-import { wrapperGoMod, wrapperToolsGo } from '../../operator/src/local/tools/wrapper-module.js';
-import { DAPRD, ETCD, KUBERNETES, stampOf } from '../../operator/src/local/tools/pins.js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeWrapperSources } from '../../operator/src/local/tools/go-build.js';
+import { packagePath, wrapperGoMod, wrapperModulePath, wrapperToolsGo } from '../../operator/src/local/tools/wrapper-module.js';
+import { COREDNS, DAPRD, ETCD, goOutputName, KUBERNETES, RUNC, stampOf } from '../../operator/src/local/tools/pins.js';
 
 const kubernetesGoMod = `module k8s.io/kubernetes
 
@@ -52,5 +56,38 @@ describe('wrapper go.mod', () => {
 
   test('a changed pin changes the stamp, so the cache rebuilds', () => {
     expect(stampOf({ ...DAPRD, version: 'v9.9.9' })).not.toBe(stampOf(DAPRD));
+  });
+});
+
+describe('a main package of our own in the wrapper module', () => {
+  test("'./cmd/coredns' names the wrapper module's package, built into bin/coredns", () => {
+    expect(wrapperModulePath(COREDNS)).toBe('wasioperator.local/build/coredns');
+    expect(packagePath(COREDNS, './cmd/coredns')).toBe('wasioperator.local/build/coredns/cmd/coredns');
+    expect(goOutputName(COREDNS, './cmd/coredns')).toBe('coredns');
+    // Upstream packages still resolve against the upstream module.
+    expect(packagePath(COREDNS, 'coremain')).toBe('github.com/coredns/coredns/coremain');
+    expect(packagePath(RUNC, '.')).toBe('github.com/opencontainers/runc');
+  });
+
+  test('tools.go imports no wrapper package (the wrapper would import itself) and still requires the upstream in go.mod', () => {
+    expect(wrapperToolsGo(COREDNS)).toBe('//go:build tools\n\npackage tools\n');
+    const out = wrapperGoMod('module github.com/coredns/coredns\n\ngo 1.26.0\n', COREDNS);
+    expect(out).toMatch(/^module wasioperator\.local\/build\/coredns$/m);
+    expect(out).toMatch(/^require github\.com\/coredns\/coredns v1\.15\.0$/m);
+  });
+
+  test('its sources are written into the wrapper module, and only there', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wrapper-'));
+    try {
+      writeWrapperSources(COREDNS, dir);
+      expect(readFileSync(join(dir, 'cmd', 'coredns', 'main.go'), 'utf8')).toContain('coremain.Run()');
+      for (const bad of ['../main.go', '/tmp/main.go', 'go.mod', 'x/../tools.go']) {
+        expect(() => writeWrapperSources({ ...COREDNS, wrapperSources: { [bad]: 'package main\n' } }, dir)).toThrow(
+          expect.objectContaining({ code: 'ERR_TOOL_PIN' }),
+        );
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -2,11 +2,11 @@
 // build and a stamp check that makes every later call instant.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, isAbsolute, join, normalize } from 'node:path';
 import { createInterface } from 'node:readline';
 import { WasiOperatorError } from '../../util/errors.js';
 import { binDir, cacheRoot } from './cache-dir.js';
-import { binaryNames, goOutputName, stampOf, type GoToolPin } from './pins.js';
+import { binaryRelativePaths, binaryNames, goOutputName, stampOf, type GoToolPin } from './pins.js';
 import { packagePath, wrapperGoMod, wrapperToolsGo } from './wrapper-module.js';
 
 const PROGRESS_INTERVAL_MS = 10_000;
@@ -19,14 +19,21 @@ function stampPath(pin: GoToolPin): string {
   return join(binDir(), `.${pin.name}.stamp`);
 }
 
-export function toolPaths(pin: GoToolPin): Record<string, string> {
-  return Object.fromEntries(binaryNames(pin).map((bin) => [bin, join(binDir(), bin)]));
+/** Binary name → absolute path. */
+export function toolPaths(pin: GoToolPin, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const relative = binaryRelativePaths(pin);
+  return Object.fromEntries(binaryNames(pin).map((bin, i) => [bin, join(binDir(env), relative[i] ?? bin)]));
+}
+
+/** The directory holding the pin's binaries: for a pin with a `binSubdir`, only its binaries (containerd's CNI bin_dir). */
+export function toolDir(pin: GoToolPin, env: NodeJS.ProcessEnv = process.env): string {
+  return join(binDir(env), pin.binSubdir ?? '');
 }
 
 export function isToolCurrent(pin: GoToolPin): boolean {
   const stamp = stampPath(pin);
   if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== stampOf(pin)) return false;
-  return Object.values(toolPaths(pin)).every((path) => existsSync(path));
+  return binaryRelativePaths(pin).every((path) => existsSync(join(binDir(), path)));
 }
 
 export function findGo(): string {
@@ -35,13 +42,13 @@ export function findGo(): string {
   if (existsSync('/usr/local/go/bin/go')) return '/usr/local/go/bin/go';
   throw new WasiOperatorError(
     'ERR_GO_NOT_FOUND',
-    'Go is needed to build daprd, etcd, Kubernetes and helm from their modules; install Go >= 1.26 at /usr/local/go or put `go` on PATH',
+    'Go is needed to build the node, control-plane and Dapr binaries from their modules; install Go >= 1.26 at /usr/local/go or put `go` on PATH',
   );
 }
 
-function runGo(go: string, args: string[], cwd: string, onLine?: (line: string) => void): Promise<string> {
+function runGo(go: string, args: string[], cwd: string, onLine?: (line: string) => void, env: Record<string, string> = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(go, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GOFLAGS: '' } });
+    const child = spawn(go, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GOFLAGS: '', ...env } });
     let stdout = '';
     const tail: string[] = [];
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -65,6 +72,18 @@ async function upstreamGoMod(go: string, pin: GoToolPin, cwd: string): Promise<s
   return readFileSync(info.GoMod, 'utf8');
 }
 
+/** Writes the pin's own sources into the wrapper module, refusing paths that would leave it. */
+export function writeWrapperSources(pin: GoToolPin, workDir: string): void {
+  for (const [relative, content] of Object.entries(pin.wrapperSources ?? {})) {
+    const clean = normalize(relative);
+    if (isAbsolute(clean) || clean === '..' || clean.startsWith('../') || ['go.mod', 'go.sum', 'tools.go'].includes(clean)) {
+      throw new WasiOperatorError('ERR_TOOL_PIN', `${pin.name}: wrapper source ${relative} must be a relative path inside the wrapper module other than go.mod, go.sum and tools.go`);
+    }
+    mkdirSync(dirname(join(workDir, clean)), { recursive: true });
+    writeFileSync(join(workDir, clean), content);
+  }
+}
+
 /** Returns the paths of the pin's binaries, building them first if the cache is stale. */
 export async function ensureTool(pin: GoToolPin, progress: ProgressReporter = stderrProgress): Promise<Record<string, string>> {
   if (isToolCurrent(pin)) return toolPaths(pin);
@@ -72,11 +91,13 @@ export async function ensureTool(pin: GoToolPin, progress: ProgressReporter = st
   const workDir = join(cacheRoot(), 'build', `${pin.name}-${pin.version}`);
   const outDir = join(workDir, 'out');
   mkdirSync(outDir, { recursive: true });
-  mkdirSync(binDir(), { recursive: true });
+  const targetDir = toolDir(pin);
+  mkdirSync(targetDir, { recursive: true });
 
   progress(`building ${pin.name} ${pin.version} from ${pin.module} (first build takes ${pin.firstBuildEstimate} on 2 cores; cached afterwards)`);
   writeFileSync(join(workDir, 'go.mod'), wrapperGoMod(await upstreamGoMod(go, pin, workDir), pin));
   writeFileSync(join(workDir, 'tools.go'), wrapperToolsGo(pin));
+  writeWrapperSources(pin, workDir);
 
   const started = Date.now();
   let compiled = 0;
@@ -90,17 +111,23 @@ export async function ensureTool(pin: GoToolPin, progress: ProgressReporter = st
     if (pin.tags?.length) args.push('-tags', pin.tags.join(','));
     if (pin.ldflags?.length) args.push('-ldflags', pin.ldflags.join(' '));
     args.push(...pin.packages.map((pkg) => packagePath(pin, pkg)));
-    await runGo(go, args, workDir, (line) => {
-      if (line.startsWith('go: downloading')) downloaded++;
-      else if (!line.startsWith('go:') && !line.includes(' ')) compiled++;
-    });
+    await runGo(
+      go,
+      args,
+      workDir,
+      (line) => {
+        if (line.startsWith('go: downloading')) downloaded++;
+        else if (!line.startsWith('go:') && !line.includes(' ')) compiled++;
+      },
+      pin.env,
+    );
   } finally {
     clearInterval(timer);
   }
 
   const names = binaryNames(pin);
-  pin.packages.forEach((pkg, i) => renameSync(join(outDir, goOutputName(pin, pkg)), join(binDir(), names[i] ?? pin.name)));
+  pin.packages.forEach((pkg, i) => renameSync(join(outDir, goOutputName(pin, pkg)), join(targetDir, names[i] ?? pin.name)));
   writeFileSync(stampPath(pin), stampOf(pin));
-  progress(`built ${pin.name} ${pin.version} in ${Math.round((Date.now() - started) / 1000)}s → ${binDir()}`);
+  progress(`built ${pin.name} ${pin.version} in ${Math.round((Date.now() - started) / 1000)}s → ${targetDir}`);
   return toolPaths(pin);
 }

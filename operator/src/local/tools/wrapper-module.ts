@@ -3,7 +3,7 @@
 // module/cmd/x@v` refuses modules with `replace` directives, and monorepos such
 // as Kubernetes replace their staging modules with local paths; a wrapper
 // copies the replaces and points local paths at the published modules.
-import type { GoToolPin } from './pins.js';
+import { isWrapperPackage, type GoToolPin } from './pins.js';
 
 const LOCAL_PATH = /^\.{1,2}\//;
 
@@ -24,7 +24,7 @@ export function wrapperGoMod(upstream: string, pin: GoToolPin): string {
   for (const line of upstream.split('\n')) {
     const trimmed = line.trim();
     if (trimmed.startsWith('module ')) {
-      out.push(`module wasioperator.local/build/${pin.name}`);
+      out.push(`module ${wrapperModulePath(pin)}`);
       continue;
     }
     if (trimmed === 'replace (') {
@@ -49,12 +49,23 @@ export function wrapperGoMod(upstream: string, pin: GoToolPin): string {
   return out.join('\n');
 }
 
-/** A tools.go that imports the main packages, so `go build -mod=mod` resolves them. */
-export function wrapperToolsGo(pin: GoToolPin): string {
-  const imports = pin.packages.map((pkg) => `\t_ "${packagePath(pin, pkg)}"`).join('\n');
-  return `//go:build tools\n\npackage tools\n\nimport (\n${imports}\n)\n`;
+export function wrapperModulePath(pin: GoToolPin): string {
+  return `wasioperator.local/build/${pin.name}`;
 }
 
+/**
+ * A tools.go that imports the upstream main packages, so `go build -mod=mod`
+ * resolves them. The wrapper's own packages import what they need themselves.
+ */
+export function wrapperToolsGo(pin: GoToolPin): string {
+  const imports = pin.packages.filter((pkg) => !isWrapperPackage(pkg)).map((pkg) => `\t_ "${packagePath(pin, pkg)}"`);
+  return imports.length === 0
+    ? '//go:build tools\n\npackage tools\n'
+    : `//go:build tools\n\npackage tools\n\nimport (\n${imports.join('\n')}\n)\n`;
+}
+
+/** The import path `go build` gets for one of the pin's packages. */
 export function packagePath(pin: GoToolPin, pkg: string): string {
-  return pkg === '.' ? pin.module : `${pin.module}/${pkg}`;
+  if (pkg === '.') return pin.module;
+  return isWrapperPackage(pkg) ? `${wrapperModulePath(pin)}/${pkg.slice(2)}` : `${pin.module}/${pkg}`;
 }
