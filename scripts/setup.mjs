@@ -31,6 +31,8 @@ const SYSTEM_PACKAGES = [
   { command: 'iptables', debianPackage: 'iptables' },
   { command: 'nft', debianPackage: 'nftables' },
   { command: 'conntrack', debianPackage: 'conntrack' },
+  // br_netfilter, when the kernel has not loaded it yet (bridged Pod traffic through the firewall).
+  { command: 'modprobe', debianPackage: 'kmod' },
   // Building and moving images without Docker: a Debian root file system, built into an image, copied to the registry.
   { command: 'debootstrap', debianPackage: 'debootstrap' },
   { command: 'buildah', debianPackage: 'buildah' },
