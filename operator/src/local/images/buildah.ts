@@ -40,7 +40,13 @@ export class Buildah {
     const choice = join(dir, 'driver');
     if (existsSync(choice)) {
       const driver = readFileSync(choice, 'utf8').trim();
-      if (driver === 'overlay' || driver === 'vfs') return new Buildah(storeFor(dir, driver));
+      if (driver === 'overlay' || driver === 'vfs') {
+        const buildah = new Buildah(storeFor(dir, driver));
+        // Working containers only outlive a build that was killed; the store is
+        // ours alone and the caller holds the cache's lock, so none is in use.
+        await buildah.run(['rm', '--all']).catch(() => undefined);
+        return buildah;
+      }
     }
     for (const driver of ['overlay', 'vfs'] as const) {
       const buildah = new Buildah(storeFor(dir, driver));

@@ -8,7 +8,7 @@
 //   coredns, redis      CoreDNS's binary, Debian's redis-server, with their libraries
 //   pause, noop         static C binaries
 //   wasi-modules/*      the seed's WASI module as an image for ImageVolume
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { WasiOperatorError } from '../../util/errors.js';
 import { repoRoot } from '../repo-root.js';
@@ -35,6 +35,7 @@ import {
   type DaprImageName,
 } from './refs.js';
 import { pushImage, type PushResult } from './push.js';
+import { waitForRegistry } from './registry.js';
 import { ensureScratchImage } from './scratch-image.js';
 import { FileDigests } from './stamps.js';
 
@@ -146,6 +147,12 @@ async function pushAll(images: Array<{ image: BuiltImage; as?: string }>, regist
 export async function ensureImages(options: EnsureImagesOptions): Promise<ImageSet> {
   const progress = options.progress ?? stderrProgress;
   const wanted = new Set<ImageName>(options.only ?? IMAGE_NAMES);
+  // Fail before minutes of building, not after: every image ends in a push.
+  await waitForRegistry(options.registry, 0);
+  const seedModule = join(repoRoot(), 'guest', 'build', SEED_MODULE_FILE);
+  if (wanted.has('seed-module') && !existsSync(seedModule)) {
+    throw new WasiOperatorError('ERR_IMAGE_CONTEXT', `${seedModule} is missing; run \`npm run build:guests\` first`);
+  }
   const cache = imagesCache();
   mkdirSync(cache.workDir, { recursive: true });
   return withImagesLock(
@@ -175,7 +182,7 @@ export async function ensureImages(options: EnsureImagesOptions): Promise<ImageS
           const push = (image: BuiltImage) => pushAll([{ image }], options.registry, ctx, reports);
           if (wanted.has('noop')) await push(await noopImage(ctx));
           if (wanted.has('pause')) await push(await pauseImage(ctx));
-          if (wanted.has('seed-module')) await push(await ensureScratchImage(moduleImageSpec(join(repoRoot(), 'guest', 'build', SEED_MODULE_FILE), SEED_MODULE_IMAGE), ctx));
+          if (wanted.has('seed-module')) await push(await ensureScratchImage(moduleImageSpec(seedModule, SEED_MODULE_IMAGE), ctx));
           if (wanted.has('redis')) await push(await redisImage(ctx));
           if (wanted.has('coredns')) {
             const coredns = await corednsImage(ctx);
