@@ -18,6 +18,7 @@ export default {
   setupFiles: ['<rootDir>/test/freeze-cache.ts'],
   // The shared real-node cluster (test/helpers/node-cluster.ts) ends with the run.
   globalTeardown: '<rootDir>/test/global-teardown.mjs',
+  testSequencer: '<rootDir>/test/sequencer.mjs',
   testTimeout: 120000,
   // Integration tests start real daprd, redis and a real control plane: run
   // them one file at a time so two files never fight over the 2 cores.

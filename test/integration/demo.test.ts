@@ -1,17 +1,22 @@
 // `wasi-operator demo` (what `npm start` runs) as a user runs it: the real
-// bin/wasi-operator.mjs as a child process, a private cluster with the node
-// agent, the operator, Redis and the seed WasiApp; then nothing it started
-// may be left behind. `demo --local` (no Kubernetes) likewise.
+// bin/wasi-operator.mjs as a child process. On the local cluster with its
+// real node (shared with the other node tests, so the demo finds it running
+// and leaves it so): our chart installed with the image built from the
+// Dockerfile, the seed WasiApp run to its result with daprd from Dapr's
+// injector, its state read back from the cluster's Redis, and the demo's
+// namespace removed afterwards. `demo --local` (no Kubernetes) likewise, with
+// nothing left running.
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CoreV1Api } from '@kubernetes/client-node';
 import { parseTimeout } from '../../operator/src/cli/demo-command.js';
 import { wasiAppTable } from '../../operator/src/cli/demo/report.js';
-import { isToolCurrent } from '../../operator/src/local/tools/go-build.js';
-import { DAPRD, ETCD, KUBERNETES } from '../../operator/src/local/tools/pins.js';
+import { NODE_START_TIMEOUT_MS, NODE_TEST_STATE_DIR, useNodeCluster, type NodeTestCluster } from '../helpers/node-cluster.js';
+import { eventually } from './controller-support.js';
 
 const BIN = join(process.cwd(), 'bin', 'wasi-operator.mjs');
-const DEMO_TIMEOUT_MS = 240_000;
+const DEMO_TIMEOUT_MS = 420_000;
 
 interface Run {
   code: number | null;
@@ -21,12 +26,12 @@ interface Run {
 
 function runDemo(args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'demo', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'demo', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WASI_OPERATOR_HOME: NODE_TEST_STATE_DIR } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    // SIGINT, not SIGKILL: the demo tears its cluster down on Ctrl-C.
+    // SIGINT, not SIGKILL: the demo cleans up on Ctrl-C.
     const timer = setTimeout(() => child.kill('SIGINT'), DEMO_TIMEOUT_MS - 20_000);
     child.on('error', reject);
     child.on('close', (code) => {
@@ -61,29 +66,34 @@ const redisOn = (port: string) => (p: { cmdline: string }) => p.cmdline.includes
 
 const explain = (run: Run) => `exit ${run.code}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`;
 
-test('demo: the operator runs the seed WasiApp on a private cluster, the state lands in Redis, and nothing is left running', async () => {
-  for (const pin of [DAPRD, ETCD, KUBERNETES]) {
-    if (!isToolCurrent(pin)) throw new Error(`${pin.name} is not built yet: run \`node bin/wasi-operator.mjs tools ensure --all\``);
-  }
+let node: NodeTestCluster;
+
+test('demo: the operator from our chart runs the seed WasiApp on the real node, the state lands in the cluster’s Redis, and the demo’s namespace goes', async () => {
+  node = await useNodeCluster();
   const run = await runDemo([]);
 
   expect({ code: run.code, output: run.code === 0 ? '' : explain(run) }).toEqual({ code: 0, output: '' });
+  expect(run.stdout).toContain('cluster already running');
+  expect(run.stdout).toMatch(/wasi-node\s+Ready[\s\S]*containerd:\/\/2\./); // kubectl get nodes -o wide
   expect(run.stdout).toContain('Test successfully!');
-  expect(run.stdout).toMatch(/WasiApp wasi-demo\/seed: phase (\w+ → )?Succeeded/);
   expect(run.stdout).toMatch(/condition Succeeded=True \(GuestPassed\)/);
   expect(run.stdout).toMatch(/result: passed=true exitCode=0/);
   expect(run.stdout).toMatch(/^\s+seed\s+Succeeded\s+true\s/m); // the kubectl table
-  expect(run.stdout).toContain('redis HGET "seed||weapon" data → "Death Star"');
+  expect(run.stdout).toMatch(/^\s+daprd \(init\/sidecar\) \S+\/dapr\/daprd:/m);
+  expect(run.stdout).toMatch(/HGET "seed\|\|weapon" data → "Death Star"/);
   expect(run.stdout).toContain('PASSED');
 
-  const stateDir = match(run.stdout, /starting a private cluster in (\S+):/);
-  const redisPort = match(run.stdout, /listening on 127\.0\.0\.1:(\d+)/);
-  expect(stateDir).toMatch(/wasi-operator-demo-/);
-  expect(existsSync(stateDir)).toBe(false);
-  // etcd, the Kubernetes components, the node agent and the daprd/wasi-host it runs all name the state dir.
-  expect(commandLines().filter((p) => p.cmdline.includes(stateDir))).toEqual([]);
-  expect(commandLines().filter(redisOn(redisPort))).toEqual([]);
-}, DEMO_TIMEOUT_MS);
+  const namespace = match(run.stdout, /namespace (wasi-demo-\w+) created/);
+  const core = node.kc.makeApiClient(CoreV1Api);
+  await eventually(
+    `namespace ${namespace} to be deleted`,
+    async () => {
+      const found = await core.readNamespace({ name: namespace }).catch(() => undefined);
+      return found === undefined || found.status?.phase === 'Terminating';
+    },
+    30_000,
+  );
+}, NODE_START_TIMEOUT_MS + DEMO_TIMEOUT_MS);
 
 test('demo --local: the seed scenario without Kubernetes, and nothing is left running', async () => {
   const run = await runDemo(['--local']);

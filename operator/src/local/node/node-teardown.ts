@@ -3,7 +3,7 @@
 // the mounts (overlay root filesystems, volumes, network namespaces) and the
 // cgroups the kubelet made. Called by `down` and by `up` before a new start.
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { stopProcesses, type ProcessRef } from '../cluster/processes.js';
@@ -93,6 +93,19 @@ function removeKubeletCgroups(): void {
   }
 }
 
+/** The kubelet links every container's log from /var/log/containers (a fixed path); the links into this node's logs go. */
+function removeContainerLogLinks(paths: NodePaths): void {
+  const dir = '/var/log/containers';
+  if (!existsSync(dir)) return;
+  for (const name of readdirSync(dir)) {
+    try {
+      if (readlinkSync(join(dir, name)).startsWith(`${paths.podLogsDir}/`)) rmSync(join(dir, name), { force: true });
+    } catch {
+      // not a link, or gone meanwhile
+    }
+  }
+}
+
 /**
  * Kills every container of the node, its shims, unmounts everything under
  * the node's directory and removes the kubelet's cgroups. Safe to call when
@@ -103,4 +116,5 @@ export async function tearDownNodeWorkloads(paths: NodePaths, runcBinary: string
   await stopProcesses(shimProcesses(paths), 2_000);
   await unmountAll(paths.dir);
   removeKubeletCgroups();
+  removeContainerLogLinks(paths);
 }
