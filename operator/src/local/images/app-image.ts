@@ -99,6 +99,7 @@ export async function ensureAppImage(buildah: Buildah, base: BuiltImage, ctx: Bu
   ctx.progress(`building ${reference} from ${dockerfile} (buildah, chroot isolation)…`);
   const iidfile = join(ctx.cache.workDir, `wasi-operator-${process.pid}.iid`);
   const npmEtc = npmBuildConfig(ctx);
+  await buildah.removeWorkingContainers();
   try {
     await buildah.run(
       [
@@ -120,6 +121,7 @@ export async function ensureAppImage(buildah: Buildah, base: BuiltImage, ctx: Bu
       // Each Dockerfile step is a progress line; the rest of buildah's output only shows on failure.
       { errorCode: 'ERR_IMAGE_BUILD', tailLines: 60, onLine: (line) => (/^STEP \d+\/\d+:/.test(line) ? ctx.progress(`wasi-operator: ${line}`) : undefined) },
     );
+    buildah.forgetImages();
     const configDigest = `sha256:${readFileSync(iidfile, 'utf8').trim().replace(/^sha256:/, '')}`;
     writeStamp(stampPath, { inputs, configDigest });
     await buildah.pruneDangling();

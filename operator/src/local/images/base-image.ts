@@ -149,10 +149,12 @@ async function commitDebianBase(buildah: Buildah, rootfsTarball: string, ctx: Bu
   const stamp = readStamp(stampPath);
   const id = await buildah.imageId(DEBIAN_BASE_IMAGE);
   if (stamp?.inputs === inputs && id === stamp.configDigest) return id;
+  await buildah.removeWorkingContainers();
   const container = (await buildah.run(['from', '--quiet', 'scratch'])).trim();
   try {
     await buildah.run(['add', container, rootfsTarball, '/']);
     const committed = (await buildah.run(['commit', '--quiet', '--rm', container, DEBIAN_BASE_IMAGE])).trim();
+    buildah.forgetImages();
     const configDigest = `sha256:${committed.replace(/^sha256:/, '')}`;
     writeStamp(stampPath, { inputs, configDigest });
     return configDigest;
@@ -184,6 +186,7 @@ export async function ensureNodeBase(buildah: Buildah, ctx: BuildContext): Promi
   if (stamp?.inputs === inputs && existing === stamp.configDigest) return built(stamp.configDigest, stamp.size ?? 0, 0);
 
   const started = Date.now();
+  await buildah.removeWorkingContainers();
   ctx.progress(`assembling ${NODE_BASE_IMAGE}: Debian ${DEBIAN_ROOTFS.suite}, Node ${node.version}, npm ${NPM_PIN.version}…`);
   // Node and npm go in as one directory tree, one layer on top of Debian's.
   const staging = join(ctx.cache.workDir, `node-base-${process.pid}`);
@@ -199,6 +202,7 @@ export async function ensureNodeBase(buildah: Buildah, ctx: BuildContext): Promi
     await buildah.run(['add', '--chown', '0:0', container, `${staging}/`, '/']);
     await buildah.run(['config', ...buildahConfigArgs(config), container]);
     const committed = (await buildah.run(['commit', '--quiet', '--rm', container, NODE_BASE_IMAGE])).trim();
+    buildah.forgetImages();
     const configDigest = `sha256:${committed.replace(/^sha256:/, '')}`;
     writeStamp(stampPath, { inputs, configDigest });
     await buildah.pruneDangling();
