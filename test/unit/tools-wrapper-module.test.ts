@@ -1,7 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeWrapperSources } from '../../operator/src/local/tools/go-build.js';
+import { withBuildLock, writeWrapperSources } from '../../operator/src/local/tools/go-build.js';
 import { packagePath, wrapperGoMod, wrapperModulePath, wrapperToolsGo } from '../../operator/src/local/tools/wrapper-module.js';
 import { COREDNS, DAPRD, ETCD, goOutputName, KUBERNETES, RUNC, stampOf } from '../../operator/src/local/tools/pins.js';
 
@@ -89,5 +90,47 @@ describe('a main package of our own in the wrapper module', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the per-pin build lock', () => {
+  let cache: string;
+  const saved = process.env.XDG_CACHE_HOME;
+  beforeEach(() => {
+    cache = mkdtempSync(join(tmpdir(), 'tools-lock-'));
+    process.env.XDG_CACHE_HOME = cache;
+  });
+  afterEach(() => {
+    if (saved === undefined) delete process.env.XDG_CACHE_HOME;
+    else process.env.XDG_CACHE_HOME = saved;
+    rmSync(cache, { recursive: true, force: true });
+  });
+
+  test('two builds of the same pin run one after the other (they share the wrapper module and out/)', async () => {
+    const events: string[] = [];
+    const lines: string[] = [];
+    const build = (id: string) => async () => {
+      events.push(`start ${id}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      events.push(`end ${id}`);
+    };
+    await Promise.all([withBuildLock(RUNC, (l) => lines.push(l), build('a')), withBuildLock(RUNC, (l) => lines.push(l), build('b'))]);
+    expect(events).toEqual(['start a', 'end a', 'start b', 'end b']);
+    expect(lines).toEqual([`runc: waiting for the build in process ${process.pid} to finish`]);
+    expect(existsSync(join(cache, 'wasi-operator', 'build', 'runc.lock'))).toBe(false);
+  });
+
+  test('a lock left by a build that was killed is taken over', async () => {
+    const dead = spawnSync('true').pid;
+    mkdirSync(join(cache, 'wasi-operator', 'build'), { recursive: true });
+    writeFileSync(join(cache, 'wasi-operator', 'build', 'runc.lock'), String(dead));
+    const lines: string[] = [];
+    await expect(withBuildLock(RUNC, (l) => lines.push(l), async () => 'built')).resolves.toBe('built');
+    expect(lines).toEqual([]);
+  });
+
+  test('a failed build releases the lock', async () => {
+    await expect(withBuildLock(RUNC, () => undefined, async () => Promise.reject(new Error('go build failed')))).rejects.toThrow('go build failed');
+    expect(existsSync(join(cache, 'wasi-operator', 'build', 'runc.lock'))).toBe(false);
   });
 });

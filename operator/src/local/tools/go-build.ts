@@ -1,15 +1,17 @@
 // Builds pinned Go tools into the cache, with visible progress on the first
 // build and a stamp check that makes every later call instant.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, normalize } from 'node:path';
 import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { WasiOperatorError } from '../../util/errors.js';
 import { binDir, cacheRoot } from './cache-dir.js';
 import { binaryRelativePaths, binaryNames, goOutputName, stampOf, type GoToolPin } from './pins.js';
 import { packagePath, wrapperGoMod, wrapperToolsGo } from './wrapper-module.js';
 
 const PROGRESS_INTERVAL_MS = 10_000;
+const LOCK_POLL_MS = 2_000;
 
 export type ProgressReporter = (line: string) => void;
 
@@ -84,9 +86,63 @@ export function writeWrapperSources(pin: GoToolPin, workDir: string): void {
   }
 }
 
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Runs `build` holding the pin's build lock. Two processes ensuring the same
+ * pin (`tools ensure --all` beside a `cluster up`) share one wrapper module and
+ * out/ directory; unlocked, one moved the other's binaries away mid-build. The
+ * lock file holds the builder's pid, so a lock left by a killed build is taken over.
+ */
+export async function withBuildLock<T>(pin: GoToolPin, progress: ProgressReporter, build: () => Promise<T>): Promise<T> {
+  const lock = join(cacheRoot(), 'build', `${pin.name}.lock`);
+  mkdirSync(dirname(lock), { recursive: true });
+  let told = false;
+  for (;;) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    let content: string;
+    try {
+      content = readFileSync(lock, 'utf8').trim();
+    } catch {
+      continue; // released between our two calls
+    }
+    const holder = Number(content);
+    // An empty file is a lock being written this instant, not a stale one.
+    if (content !== '' && !(Number.isInteger(holder) && holder > 0 && isAlive(holder))) {
+      rmSync(lock, { force: true });
+      continue;
+    }
+    if (!told) progress(`${pin.name}: waiting for the build in process ${content || '?'} to finish`);
+    told = true;
+    await sleep(LOCK_POLL_MS);
+  }
+  try {
+    return await build();
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
 /** Returns the paths of the pin's binaries, building them first if the cache is stale. */
 export async function ensureTool(pin: GoToolPin, progress: ProgressReporter = stderrProgress): Promise<Record<string, string>> {
   if (isToolCurrent(pin)) return toolPaths(pin);
+  // Another process may have built it while we waited for the lock.
+  return withBuildLock(pin, progress, () => (isToolCurrent(pin) ? Promise.resolve(toolPaths(pin)) : buildTool(pin, progress)));
+}
+
+async function buildTool(pin: GoToolPin, progress: ProgressReporter): Promise<Record<string, string>> {
   const go = findGo();
   const workDir = join(cacheRoot(), 'build', `${pin.name}-${pin.version}`);
   const outDir = join(workDir, 'out');
