@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildNpmrc } from '../../operator/src/local/images/app-image.js';
-import { REGISTRIES_CONF } from '../../operator/src/local/images/buildah.js';
+import { mountsUnder, REGISTRIES_CONF } from '../../operator/src/local/images/buildah.js';
 import { registryCommandLine, registryConfig, waitForRegistry } from '../../operator/src/local/images/registry.js';
 
 test('the registry keeps its storage where it is told and listens on loopback only', () => {
@@ -40,4 +40,19 @@ test("npm in the build trusts this machine's CA bundle and uses its proxy, if an
 test("buildah resolves short names as Docker does, against docker.io, without prompting", () => {
   expect(REGISTRIES_CONF).toContain('unqualified-search-registries = ["docker.io"]');
   expect(REGISTRIES_CONF).toContain('short-name-mode = "permissive"');
+});
+
+test("the overlay store's own mounts are found in mountinfo, deepest first, and nothing else", () => {
+  const mountinfo = [
+    '22 1 254:0 / / rw,relatime - ext4 /dev/vda rw',
+    '46 26 254:0 /c/images/buildah/storage-overlay/overlay /c/images/buildah/storage-overlay/overlay rw,relatime - ext4 /dev/vda rw',
+    '47 46 0:50 / /c/images/buildah/storage-overlay/overlay/abc/merged rw - overlay overlay rw',
+    '48 22 0:51 / /c/images/buildah/storage-overlay-other rw - tmpfs tmpfs rw',
+    '49 22 0:52 / /c/images/buildah/runroot-overlay/with\\040space rw - tmpfs tmpfs rw',
+  ].join('\n');
+  expect(mountsUnder(mountinfo, ['/c/images/buildah/storage-overlay', '/c/images/buildah/runroot-overlay'])).toEqual([
+    '/c/images/buildah/storage-overlay/overlay/abc/merged',
+    '/c/images/buildah/runroot-overlay/with space',
+    '/c/images/buildah/storage-overlay/overlay',
+  ]);
 });

@@ -22,6 +22,18 @@ export const REGISTRIES_CONF = `unqualified-search-registries = ["docker.io"]
 short-name-mode = "permissive"
 `;
 
+/** Pure: mount points (from /proc/self/mountinfo) at or below any of `roots`, deepest first. */
+export function mountsUnder(mountinfo: string, roots: string[]): string[] {
+  const points = mountinfo
+    .split('\n')
+    .map((line) => line.split(' ')[4])
+    .filter((field): field is string => field !== undefined)
+    // mountinfo escapes space, tab, newline and backslash as octal.
+    .map((field) => field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8))))
+    .filter((point) => roots.some((root) => point === root || point.startsWith(`${root}/`)));
+  return [...new Set(points)].sort((a, b) => b.length - a.length);
+}
+
 function storeFor(dir: string, driver: StorageDriver): BuildahStore {
   return { root: join(dir, `storage-${driver}`), runroot: join(dir, `runroot-${driver}`), driver, registriesConf: join(dir, 'registries.conf') };
 }
@@ -100,6 +112,19 @@ export class Buildah {
   async pruneDangling(): Promise<void> {
     await this.run(['rmi', '--prune']).catch(() => undefined);
     this.forgetImages();
+  }
+
+  /**
+   * After a run: containers/storage's overlay driver bind-mounts its layer
+   * directory onto itself and leaves it mounted when buildah exits, so a
+   * mount under the cache would outlive every build (and make the cache
+   * impossible to delete). Nothing of ours runs now; the next buildah call
+   * mounts it again.
+   */
+  async release(): Promise<void> {
+    if (this.store.driver !== 'overlay') return;
+    const ours = mountsUnder(readFileSync('/proc/self/mountinfo', 'utf8'), [this.store.root, this.store.runroot]);
+    for (const mountPoint of ours) await runCommand('umount', [mountPoint], { errorCode: 'ERR_IMAGE_BUILDAH' });
   }
 
   /** `containers-storage:` transport name of an image in this store, for skopeo. */

@@ -169,14 +169,18 @@ export async function ensureImages(options: EnsureImagesOptions): Promise<ImageS
         const buildahLane = async () => {
           if (!wanted.has('wasi-operator') && !wanted.has('node')) return;
           const buildah = await Buildah.open(cache.buildahDir);
-          const base = await ensureNodeBase(buildah, ctx);
-          const pushes: Array<{ image: BuiltImage; as?: string }> = [];
-          if (wanted.has('node')) pushes.push({ image: base });
-          if (wanted.has('wasi-operator')) {
-            const app = await ensureAppImage(buildah, base, ctx);
-            pushes.push({ image: app }, { image: app, as: WASI_OPERATOR_IMAGE_LATEST });
+          try {
+            const base = await ensureNodeBase(buildah, ctx);
+            const pushes: Array<{ image: BuiltImage; as?: string }> = [];
+            if (wanted.has('node')) pushes.push({ image: base });
+            if (wanted.has('wasi-operator')) {
+              const app = await ensureAppImage(buildah, base, ctx);
+              pushes.push({ image: app }, { image: app, as: WASI_OPERATOR_IMAGE_LATEST });
+            }
+            await pushAll(pushes, options.registry, ctx, reports);
+          } finally {
+            await buildah.release();
           }
-          await pushAll(pushes, options.registry, ctx, reports);
         };
         const scratchLane = async () => {
           const push = (image: BuiltImage) => pushAll([{ image }], options.registry, ctx, reports);
