@@ -269,7 +269,7 @@ async function launchAll(
   // resources at start and only every 30 s after that, so a CRD installed
   // later would leave custom-resource owners unwatched for up to 30 s.
   const [crds] = await Promise.all([
-    crdDir === false ? Promise.resolve([]) : installAndReport(kc, crdDir, progress),
+    crdDir === false ? Promise.resolve([]) : installAndReport(kc, crdDir, progress, nodeBinaries !== undefined && options.dapr),
     launch('kube-scheduler', schedulerArgs(paths, ports), () => probe(`https://127.0.0.1:${ports.scheduler}/healthz`)),
   ]);
   await launch('kube-controller-manager', controllerManagerArgs(paths, pki, ports), () => probe(`https://127.0.0.1:${ports.controllerManager}/healthz`));
@@ -282,9 +282,12 @@ async function launchAll(
   return { state, crds };
 }
 
-async function installAndReport(kc: KubeConfig, dir: string, progress: ProgressReporter): Promise<string[]> {
+/** Dapr's chart installs Dapr's CRDs itself (and owns them); our copy is for clusters without it. */
+const DAPR_CRD_GROUPS = ['dapr.io'];
+
+async function installAndReport(kc: KubeConfig, dir: string, progress: ProgressReporter, withDaprChart = false): Promise<string[]> {
   const started = Date.now();
-  const names = await installCrds(kc, dir);
+  const names = await installCrds(kc, dir, withDaprChart ? DAPR_CRD_GROUPS : []);
   progress(names.length > 0 ? `installed ${names.length} CRD(s) from ${dir} in ${((Date.now() - started) / 1000).toFixed(1)}s: ${names.join(', ')}` : `no CRDs found in ${dir}`);
   return names;
 }
@@ -307,7 +310,7 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<C
   if (previous && (await isHealthy(paths, previous))) {
     progress(`cluster already running at ${previous.server}`);
     const kc = loadKubeConfig(paths.kubeconfig);
-    const crds = crdDir === false ? [] : await installAndReport(kc, crdDir, progress);
+    const crds = crdDir === false ? [] : await installAndReport(kc, crdDir, progress, previous.node?.dapr === true);
     return handleFor(paths, previous, true, crds);
   }
   if (previous || findOurProcesses(paths).length > 0) progress('cleaning up the leftovers of a previous run');

@@ -83,9 +83,12 @@ export async function waitForCrdsServed(kc: KubeConfig, names: string[], timeout
   }
 }
 
-/** Applies every manifest in `dir` and returns the names of the CRDs among them, once they are served. */
-export async function installCrds(kc: KubeConfig, dir: string): Promise<string[]> {
-  const manifests = readManifests(dir);
+/**
+ * Applies every manifest in `dir` (but the CRDs of `skipGroups`) and returns
+ * the names of the CRDs among them, once they are served.
+ */
+export async function installCrds(kc: KubeConfig, dir: string, skipGroups: readonly string[] = []): Promise<string[]> {
+  const manifests = readManifests(dir).filter((m) => !(m.kind === 'CustomResourceDefinition' && skipGroups.includes((m as { spec?: { group?: string } }).spec?.group ?? '')));
   await applyManifests(kc, manifests);
   const names = manifests.filter((m) => m.kind === 'CustomResourceDefinition').map((m) => m.metadata?.name ?? '');
   await waitForCrdsServed(kc, names);

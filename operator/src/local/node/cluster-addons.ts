@@ -54,7 +54,6 @@ export function corednsManifests(image: string): KubernetesObject[] {
         ttl 30
     }
     cache 30
-    loop
     reload
     loadbalance
 }

@@ -14,6 +14,8 @@ const run = promisify(execFile);
 
 export const DAPR_NAMESPACE = 'dapr-system';
 export const DAPR_RELEASE = 'dapr';
+/** Our chart's ServiceAccount in any namespace (a glob of `namespace:name`). */
+export const OPERATOR_SERVICE_ACCOUNT_PATTERN = '*:wasi-operator';
 
 /** Pure: the chart values that fit this machine. */
 export function daprChartValues(registry: string = REGISTRY_ADDRESS): string[] {
@@ -26,6 +28,10 @@ export function daprChartValues(registry: string = REGISTRY_ADDRESS): string[] {
     // placement's raft log in memory.
     'dapr_scheduler.cluster.inMemoryStorage=true',
     'dapr_placement.cluster.forceInMemoryLog=true',
+    // The injector adds daprd only to Pods created by the controllers it
+    // trusts (ReplicaSets, Jobs, …, or system:masters); the operator creates
+    // its Pods itself, under its ServiceAccount, named so by our chart.
+    `dapr_sidecar_injector.allowedServiceAccounts=${OPERATOR_SERVICE_ACCOUNT_PATTERN}`,
   ];
 }
 

@@ -82,6 +82,19 @@ export function firewallRuleset(): string {
 `;
 }
 
+/** `family name` of every nftables table (iptables-nft keeps its tables there too). */
+async function nftTables(): Promise<string[]> {
+  try {
+    return (await sh('nft', ['list', 'tables'])).split('\n').flatMap((line) => /^table (\S+ \S+)$/.exec(line.trim())?.[1] ?? []);
+  } catch {
+    return [];
+  }
+}
+
+function savedTablesPath(paths: NodePaths): string {
+  return join(paths.dir, 'nft-tables.json');
+}
+
 export async function setUpHostNetwork(paths: NodePaths): Promise<void> {
   if (!existsSync(paths.savedSysctls)) {
     const saved = Object.fromEntries(RECORDED_SYSCTLS.flatMap((key) => {
@@ -89,6 +102,8 @@ export async function setUpHostNetwork(paths: NodePaths): Promise<void> {
       return value === undefined ? [] : [[key, value]];
     }));
     writeFileSync(paths.savedSysctls, `${JSON.stringify(saved, null, 2)}\n`);
+    // The kubelet's iptables (nft-backed here) adds tables; the ones that were not here before go on `down`.
+    writeFileSync(savedTablesPath(paths), `${JSON.stringify(await nftTables())}\n`);
   }
   if (!existsSync('/proc/sys/net/bridge')) await sh('modprobe', ['br_netfilter']);
   // Forwarding is what lets Pods reach Services across the bridge; the firewall above bounds it.
@@ -115,9 +130,15 @@ async function nftApply(ruleset: string): Promise<void> {
   });
 }
 
-/** Deletes the rules of the kubelet, kube-proxy and CNI (KUBE-*, CNI-*) from one iptables binary's tables. */
-async function removeIptablesChains(binary: 'iptables' | 'ip6tables'): Promise<void> {
+/**
+ * Deletes the rules of the kubelet, kube-proxy and CNI (KUBE-*, CNI-*) from
+ * one iptables binary's tables; only from tables that exist (with iptables-nft,
+ * even listing a table creates it).
+ */
+async function removeIptablesChains(binary: 'iptables' | 'ip6tables', existing: string[]): Promise<void> {
+  const family = binary === 'iptables' ? 'ip' : 'ip6';
   for (const table of ['filter', 'nat', 'mangle']) {
+    if (!existing.includes(`${family} ${table}`)) continue;
     let rules: string;
     try {
       rules = await sh(binary, ['-w', '-t', table, '-S']);
@@ -139,8 +160,16 @@ async function removeIptablesChains(binary: 'iptables' | 'ip6tables'): Promise<v
 export async function tearDownHostNetwork(paths: NodePaths): Promise<void> {
   await tryRun('nft', ['delete', 'table', 'inet', NODE_NETWORK.firewallTable]);
   for (const family of ['ip', 'ip6']) await tryRun('nft', ['delete', 'table', family, 'kube-proxy']);
-  await removeIptablesChains('iptables');
-  await removeIptablesChains('ip6tables');
+  const existing = await nftTables();
+  await removeIptablesChains('iptables', existing);
+  await removeIptablesChains('ip6tables', existing);
+  if (existsSync(savedTablesPath(paths))) {
+    const before = JSON.parse(readFileSync(savedTablesPath(paths), 'utf8')) as string[];
+    for (const table of await nftTables()) {
+      if (!before.includes(table)) await tryRun('nft', ['delete', 'table', ...table.split(' ')]);
+    }
+    rmSync(savedTablesPath(paths), { force: true });
+  }
   await tryRun('ip', ['link', 'delete', NODE_NETWORK.bridge]);
   if (existsSync(paths.savedSysctls)) {
     const saved = JSON.parse(readFileSync(paths.savedSysctls, 'utf8')) as Record<string, string>;
