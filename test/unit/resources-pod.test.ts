@@ -115,12 +115,13 @@ describe('run to completion', () => {
 });
 
 describe('dapr annotations', () => {
-  test('with Dapr on (the default), the pod asks for a native sidecar with the app id and log level', () => {
+  test('with Dapr on (the default), the pod asks for a native sidecar with the app id, log level and the RuntimeDefault seccomp profile', () => {
     expect(podFor().metadata!.annotations).toEqual({
       'dapr.io/enabled': 'true',
       'dapr.io/app-id': 'seed',
       'dapr.io/log-level': 'info',
       'dapr.io/enable-native-sidecar': 'true',
+      'dapr.io/sidecar-seccomp-profile-type': 'RuntimeDefault',
     });
   });
 

@@ -32,6 +32,8 @@ export function daprChartValues(registry: string = REGISTRY_ADDRESS): string[] {
     // trusts (ReplicaSets, Jobs, …, or system:masters); the operator creates
     // its Pods itself, under its ServiceAccount, named so by our chart.
     `dapr_sidecar_injector.allowedServiceAccounts=${OPERATOR_SERVICE_ACCOUNT_PATTERN}`,
+    // daprd without capabilities, so a Pod with a sidecar passes the restricted Pod Security Standard.
+    'dapr_sidecar_injector.sidecarDropALLCapabilities=true',
   ];
 }
 
