@@ -209,6 +209,6 @@ describe('helm install on the local cluster’s real node', () => {
   test('helm uninstall deletes the operator’s Pods', async () => {
     await helm.run(['uninstall', RELEASE, '-n', releaseNamespace, '--wait']);
     installed = false;
-    await eventually('the operator Pods gone', async () => (await core.listNamespacedPod({ namespace: releaseNamespace, labelSelector: `app.kubernetes.io/instance=${RELEASE}` })).items.length === 0, 90_000);
+    await eventually('the operator Pods gone', async () => (await operatorPods()).length === 0, 90_000);
   }, 120_000);
 });

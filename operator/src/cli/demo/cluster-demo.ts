@@ -13,7 +13,7 @@ import { startCluster, stopCluster, type ClusterHandle } from '../../local/clust
 import { defaultStateDir } from '../../local/cluster/state-dir.js';
 import { ensureImages } from '../../local/images/images.js';
 import { CLUSTER_REDIS } from '../../local/node/cluster-addons.js';
-import { installOperatorChart, OPERATOR_NAMESPACE, pinnedOperatorImage } from '../../local/node/operator-install.js';
+import { installOperatorChart, OPERATOR_NAMESPACE, OPERATOR_RELEASE, pinnedOperatorImage, uninstallOperatorChart } from '../../local/node/operator-install.js';
 import { REGISTRY_ADDRESS } from '../../local/node/node-layout.js';
 import { redisHashGet } from '../../local/runtime/redis-server.js';
 import { appIdFor } from '../../resources/names.js';
@@ -48,16 +48,22 @@ export async function clusterDemo(options: ClusterDemoOptions): Promise<number> 
   let kc: KubeConfig | undefined;
   let namespace: string | undefined;
   let app: WasiApp | undefined;
+  let operatorInstalled = false;
   const interrupt = new AbortController();
 
   let tearingDown: Promise<void> | undefined;
   const teardown = (keep: boolean): Promise<void> =>
     (tearingDown ??= (async () => {
       if (keep) return;
-      // A cluster the demo found running stays (only the demo's namespace goes); one it started goes.
-      if (cluster?.alreadyRunning && kc && namespace) {
-        await kc.makeApiClient(CoreV1Api).deleteNamespace({ name: namespace }).catch(() => undefined);
-        out.say(`deleted namespace ${namespace}; the cluster keeps running (\`wasi-operator cluster down\` stops it)`);
+      // A cluster the demo found running stays as it was (the demo's operator
+      // release and namespace go: another operator there would act on the
+      // same apps); one it started goes.
+      if (cluster?.alreadyRunning && kc) {
+        if (namespace) await kc.makeApiClient(CoreV1Api).deleteNamespace({ name: namespace }).catch(() => undefined);
+        if (operatorInstalled) {
+          await uninstallOperatorChart({ kubeconfig: cluster.kubeconfigPath, stateDir }).catch((err: unknown) => out.say(`helm uninstall failed: ${errorMessage(err)}`));
+        }
+        out.say(`removed the demo's namespace${operatorInstalled ? ` and the operator release ${OPERATOR_RELEASE}` : ''}; the cluster keeps running (\`wasi-operator cluster down\` stops it)`);
         return;
       }
       const began = Date.now();
@@ -93,6 +99,7 @@ export async function clusterDemo(options: ClusterDemoOptions): Promise<number> 
       () => ensureImages({ registry: REGISTRY_ADDRESS, progress: (line) => out.say(`  images: ${line}`) }),
       (set) => `image ${set.operator} built from the Dockerfile and in the local registry`,
     );
+    operatorInstalled = true;
     await out.step(
       () => installOperatorChart({ kubeconfig: cluster!.kubeconfigPath, stateDir, image: pinnedOperatorImage(images) }),
       () => `operator installed with \`helm upgrade --install wasi-operator charts/wasi-operator -n ${OPERATOR_NAMESPACE}\` (default Redis ${CLUSTER_REDIS.name}.${CLUSTER_REDIS.namespace})`,

@@ -56,3 +56,12 @@ export async function installOperatorChart({ kubeconfig, stateDir, image, extraV
     `see \`kubectl get pods -n ${OPERATOR_NAMESPACE}\` and \`kubectl logs -n ${OPERATOR_NAMESPACE} deploy/${OPERATOR_RELEASE}\``,
   );
 }
+
+/** `helm uninstall` of the release installOperatorChart made (its CRDs stay, as helm leaves them). */
+export async function uninstallOperatorChart({ kubeconfig, stateDir }: { kubeconfig: string; stateDir: string }): Promise<void> {
+  await runHelm(
+    { helm: toolPaths(HELM).helm!, kubeconfig, helmHome: join(nodePaths(clusterPaths(stateDir).stateDir).dir, 'helm') },
+    ['uninstall', OPERATOR_RELEASE, '--namespace', OPERATOR_NAMESPACE, '--wait', '--ignore-not-found'],
+    `see \`kubectl get all -n ${OPERATOR_NAMESPACE}\``,
+  );
+}
