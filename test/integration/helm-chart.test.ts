@@ -349,7 +349,10 @@ describe('helm install, watching every namespace', () => {
     sa = await serviceAccountKubeConfig(cluster.kc, releaseNamespace, RELEASE, workDir);
     operator = await startChartOperator(await readDeployment(RELEASE, releaseNamespace), sa);
 
-    const lease = await cluster.kc.makeApiClient(CoordinationV1Api).readNamespacedLease({ name: `${RELEASE}-leader`, namespace: releaseNamespace });
+    // The operator takes the Lease a moment after it starts: wait for it, do not read it once.
+    const lease = await eventually('the operator to take the Lease', () =>
+      cluster.kc.makeApiClient(CoordinationV1Api).readNamespacedLease({ name: `${RELEASE}-leader`, namespace: releaseNamespace }).catch(() => undefined),
+    );
     expect(lease.spec?.holderIdentity).toBe(operator.podName);
 
     await createApp(c, appNamespace, 'with-dapr');
