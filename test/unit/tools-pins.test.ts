@@ -79,8 +79,11 @@ describe('the node pins', () => {
     expect(RUNC.env).toEqual({ CGO_ENABLED: '1' });
   });
 
-  test('the registry builds cmd/registry into bin/registry', () => {
+  test('the registry builds our own small main (filesystem storage only) into bin/registry', () => {
     expect(binaryRelativePaths(REGISTRY)).toEqual(['registry']);
+    const main = REGISTRY.wrapperSources?.['cmd/registry/main.go'] ?? '';
+    expect(main).toContain('registry/storage/driver/filesystem');
+    expect(main).not.toMatch(/driver\/(s3-aws|gcs|azure)/);
     expect(REGISTRY.ldflags).toContain(`-X github.com/distribution/distribution/v3/version.version=${REGISTRY.version}`);
   });
 
