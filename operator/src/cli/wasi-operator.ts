@@ -6,12 +6,12 @@ const USAGE = `usage: wasi-operator <command>
 
 commands:
   demo [--local] [--keep] [--timeout S]
-                             run the seed as a WasiApp on a private local cluster and print its result
+                             run the seed as a WasiApp on the local cluster's real node and print its result
                              (--local: without Kubernetes: redis-server + daprd + wasi-host)
   smoke [flags]              check an installed operator: run the seed's WasiApp on the cluster and print its result
   controller [flags]         run the WasiApp controller (see --help)
-  cluster up|down|status     a local control plane of real Kubernetes (see cluster --help)
-  tools ensure NAME|--all    build the pinned Go tools into the cache (daprd, etcd, kubernetes)
+  cluster up|down|status     a local cluster of real Kubernetes, --node for a real node (see cluster --help)
+  tools ensure NAME|--all    build the pinned Go tools into the cache (Dapr, etcd, Kubernetes, helm, containerd, …)
   images ensure --registry HOST:PORT [NAME...]
                              build the local cluster's images (no Docker needed) and push them to a registry
 `;
