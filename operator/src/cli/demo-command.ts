@@ -12,18 +12,20 @@ const DEFAULT_TIMEOUT_SECONDS = 180;
 
 const USAGE = `usage: wasi-operator demo [--timeout SECONDS] [--keep] | --local
 
-Starts a redis-server, a private local cluster (etcd, kube-apiserver,
-kube-controller-manager, kube-scheduler and the node agent, in a fresh temp
-dir), and the operator in this process; creates the seed WasiApp of
-examples/wasiapp-seed.yaml with its module in a ConfigMap, follows it until it
-Succeeded or Failed, prints its result, \`kubectl get wasiapps\` and the state
-the guest saved in Redis, then tears everything down. Exit 0 only when the
-guest passed and its state is in Redis. Ctrl-C tears everything down too.
+Starts the local cluster with its real node in $WASI_OPERATOR_HOME or
+./.wasi-operator (or reuses it when it runs): control plane, containerd,
+kubelet, kube-proxy, CoreDNS, a Redis and Dapr's control plane. Builds the
+image from the Dockerfile, installs the operator with charts/wasi-operator,
+creates the seed WasiApp of examples/wasiapp-seed.yaml with its module in a
+ConfigMap in a namespace of its own, follows it until it Succeeded or Failed,
+prints its result, \`kubectl get wasiapps\`, the Pod's containers and the state
+the guest saved in Redis. Then it stops a cluster it started, or removes its
+namespace and operator release from a cluster it found. Exit 0 only when the
+guest passed and its state is in Redis. Ctrl-C cleans up too.
 
 options:
   --timeout SECONDS   how long the WasiApp may take (default ${DEFAULT_TIMEOUT_SECONDS}; also 90s, 3m)
-  --keep              leave the cluster running afterwards and print how to stop it
-                      (the operator and Redis end with the demo)
+  --keep              leave the cluster, the operator and the app running afterwards
   --local             the seed scenario without Kubernetes: redis-server + daprd + wasi-host
 `;
 
