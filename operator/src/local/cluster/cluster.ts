@@ -26,7 +26,7 @@ import { clientTls, probe } from './probes.js';
 import { findProcessesUsing, isRunning, stopProcesses, type ProcessRef } from './processes.js';
 import { clusterPaths, COMPONENTS, defaultStateDir, NODE_COMPONENTS, type ClusterPaths, type ComponentName, type ProcessName } from './state-dir.js';
 import { NODE_NETWORK, nodePaths } from '../node/node-layout.js';
-import { claimNode, releaseNode, setUpHostNetwork, tearDownHostNetwork } from '../node/host-network.js';
+import { claimNode, nodeOwner, releaseNode, setUpHostNetwork, tearDownHostNetwork } from '../node/host-network.js';
 import { tearDownNodeWorkloads } from '../node/node-teardown.js';
 import { ensureNodeBinaries, startNode, startRegistryAndImages, type NodeBinaries, type NodeStartContext } from '../node/node.js';
 import { readState, STATE_VERSION, writeState, type ClusterState } from './state-file.js';
@@ -164,6 +164,28 @@ async function stopNode(paths: ClusterPaths, processes: ProcessRef[], graceMs: n
   releaseNode(paths.stateDir);
 }
 
+/**
+ * One node per machine: refuses while another cluster's node runs; the
+ * leftovers of one whose processes are all gone (a crash, a machine whose
+ * session ended) are cleaned up first.
+ */
+async function takeNode(paths: ClusterPaths, progress: ProgressReporter): Promise<void> {
+  const owner = nodeOwner();
+  if (owner && owner !== paths.stateDir) {
+    const ownerPaths = clusterPaths(owner);
+    const alive = recordedProcesses(readState(ownerPaths.stateFile)).filter(({ pid, binary }) => isRunning(pid, binary));
+    if (alive.length > 0) {
+      throw new WasiOperatorError(
+        'ERR_NODE_TAKEN',
+        `the cluster in ${owner} runs this machine's node (one per machine); stop it first with \`wasi-operator cluster down --state-dir ${owner}\``,
+      );
+    }
+    progress(`cleaning up the node of the stopped cluster in ${owner}`);
+    await stopNode(ownerPaths, [], 0);
+  }
+  claimNode(paths.stateDir);
+}
+
 function removeOwnedEntries(paths: ClusterPaths): void {
   for (const entry of OWNED_ENTRIES) rmSync(join(paths.stateDir, entry), { recursive: true, force: true });
 }
@@ -209,7 +231,7 @@ async function launchAll(
   const node = nodePaths(paths.stateDir);
   if (nodeBinaries) {
     mkdirSync(node.dir, { recursive: true });
-    claimNode(paths.stateDir);
+    await takeNode(paths, progress);
     await setUpHostNetwork(node);
   }
 

@@ -194,24 +194,17 @@ export async function hostNetworkExists(): Promise<boolean> {
 /** Names the state dir whose cluster has this machine's one node. */
 const NODE_OWNER_FILE = '/run/wasi-operator/node-owner';
 
-/**
- * Takes the machine's node for the cluster in `stateDir`; refuses while
- * another cluster that still exists has it (two nodes would share a bridge).
- */
+/** The state dir whose cluster last took this machine's node, if any. */
+export function nodeOwner(): string | undefined {
+  return existsSync(NODE_OWNER_FILE) ? readFileSync(NODE_OWNER_FILE, 'utf8').trim() || undefined : undefined;
+}
+
+/** Takes the machine's node for the cluster in `stateDir` (the caller has made sure no other live cluster has it). */
 export function claimNode(stateDir: string): void {
-  if (existsSync(NODE_OWNER_FILE)) {
-    const owner = readFileSync(NODE_OWNER_FILE, 'utf8').trim();
-    if (owner !== stateDir && existsSync(join(owner, 'cluster.json'))) {
-      throw new WasiOperatorError(
-        'ERR_NODE_TAKEN',
-        `the cluster in ${owner} runs this machine's node (one per machine); stop it first with \`wasi-operator cluster down --state-dir ${owner}\``,
-      );
-    }
-  }
   mkdirSync(dirname(NODE_OWNER_FILE), { recursive: true });
   writeFileSync(NODE_OWNER_FILE, `${stateDir}\n`);
 }
 
 export function releaseNode(stateDir: string): void {
-  if (existsSync(NODE_OWNER_FILE) && readFileSync(NODE_OWNER_FILE, 'utf8').trim() === stateDir) rmSync(NODE_OWNER_FILE, { force: true });
+  if (nodeOwner() === stateDir) rmSync(NODE_OWNER_FILE, { force: true });
 }
