@@ -64,7 +64,8 @@ export interface TestCluster {
 
 const SERVICE_ACCOUNT_TIMEOUT_MS = 30_000;
 
-async function createNamespace(kc: KubeConfig, prefix: string): Promise<string> {
+/** A namespace `PREFIX-xxxxx` once its `default` ServiceAccount exists (ServiceAccount admission wants it). */
+export async function createNamespace(kc: KubeConfig, prefix: string): Promise<string> {
   const core = kc.makeApiClient(CoreV1Api);
   const created = await core.createNamespace({ body: { metadata: { generateName: `${prefix}-` } } });
   const namespace = created.metadata!.name!;

@@ -14,12 +14,12 @@
 //   });
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { startCluster, type ClusterHandle } from '../../operator/src/local/cluster/cluster.js';
 import { ensureImages, type ImageSet } from '../../operator/src/local/images/images.js';
 import { REGISTRY_ADDRESS } from '../../operator/src/local/node/node-layout.js';
 import { pinnedOperatorImage } from '../../operator/src/local/node/operator-install.js';
+import { createNamespace } from './cluster.js';
 
 /** Long enough for a first start with Dapr (images are built by `npm test`'s set-up). */
 export const NODE_START_TIMEOUT_MS = 600_000;
@@ -58,17 +58,9 @@ export async function useNodeCluster(): Promise<NodeTestCluster> {
     images,
     operatorImage: pinnedOperatorImage(images),
     async createNamespace(prefix) {
-      const namespace = (await core.createNamespace({ body: { metadata: { generateName: `${prefix}-` } } })).metadata!.name!;
+      const namespace = await createNamespace(kc, prefix);
       created.push(namespace);
-      for (const deadline = Date.now() + 30_000; ; ) {
-        try {
-          await core.readNamespacedServiceAccount({ name: 'default', namespace });
-          return namespace;
-        } catch (err) {
-          if ((err as { code?: number }).code !== 404 || Date.now() >= deadline) throw err;
-        }
-        await sleep(50);
-      }
+      return namespace;
     },
     async deleteNamespaces() {
       await Promise.all(created.splice(0).map((name) => core.deleteNamespace({ name }).catch(() => undefined)));
