@@ -41,10 +41,8 @@ export interface NodeTestCluster {
 }
 
 export async function useNodeCluster(): Promise<NodeTestCluster> {
-  const verbose = process.env.WASI_OPERATOR_TEST_VERBOSE === '1';
-  const progress = (line: string) => {
-    if (verbose) process.stderr.write(`[node-cluster] ${line}\n`);
-  };
+  // Shown: the first start builds images and installs Dapr (minutes on a fresh machine).
+  const progress = (line: string) => process.stderr.write(`[node-cluster] ${line}\n`);
   const handle = await startCluster({ stateDir: NODE_TEST_STATE_DIR, node: true, progress });
   const images = await ensureImages({ registry: REGISTRY_ADDRESS, progress });
   const kc = handle.kubeConfig();
