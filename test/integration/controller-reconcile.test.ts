@@ -1,6 +1,7 @@
 // The controller against a real control plane: children appear with the
-// right fields, go with their owner (real garbage collector), a spec change
-// replaces the Pod, a restarted operator neither duplicates nor loses.
+// right fields (the Job controller makes the Pod of each run's Job), go with
+// their owner (real garbage collector), a spec change replaces the run, a
+// restarted operator neither duplicates nor loses. The tests play the kubelet.
 import type { RunningOperator } from '../../operator/src/controller/operator.js';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 import {
@@ -10,6 +11,7 @@ import {
   eventsFor,
   eventually,
   getApp,
+  jobsOf,
   listComponents,
   patchAppSpec,
   podsOf,
@@ -39,7 +41,7 @@ afterEach(async () => {
   operator = undefined;
 });
 
-test('create → the Component and the Pod appear with owner references, annotations and args', async () => {
+test('create → the Component, the run Job and its Pod appear with owner references, annotations and args', async () => {
   operator = await runOperator(cluster.kc);
   const namespace = await cluster.createNamespace('create');
   const app = await createApp(c, namespace, 'hello', { args: ['--greeting', 'hi there'], timeoutSeconds: 30 });
@@ -49,16 +51,20 @@ test('create → the Component and the Pod appear with owner references, annotat
     const pods = await podsOf(c, namespace, 'hello');
     return pods.length === 1 && pods;
   });
-  expect(pod!.metadata!.name).toBe('hello-g1');
-  expect(pod!.metadata!.ownerReferences).toEqual([expect.objectContaining(owner)]);
-  expect(pod!.metadata!.annotations).toMatchObject({ 'dapr.io/enabled': 'true', 'dapr.io/app-id': 'hello' });
+  expect(pod!.metadata!.name).toMatch(/^hello-g1-/);
+  expect(pod!.metadata!.ownerReferences).toEqual([expect.objectContaining({ kind: 'Job', name: 'hello-g1', controller: true })]);
+  const [job] = await jobsOf(c, namespace, 'hello');
+  expect(job!.metadata!.name).toBe('hello-g1');
+  expect(job!.metadata!.ownerReferences).toEqual([expect.objectContaining(owner)]);
+  expect(job!.spec).toMatchObject({ backoffLimit: 0, activeDeadlineSeconds: 330 });
+  expect(pod!.metadata!.annotations).toMatchObject({ 'dapr.io/enabled': 'true', 'dapr.io/app-id': 'hello', 'wasi-operator.dev/wasiapp': 'hello' });
   expect(pod!.metadata!.labels).toMatchObject({ 'wasi-operator.dev/generation': '1' });
   expect(pod!.spec!.restartPolicy).toBe('Never');
   const host = pod!.spec!.containers.find((ct) => ct.name === 'wasi-host');
   expect(host!.image).toBe('wasi-operator:test');
   expect(host!.args).toEqual(expect.arrayContaining(['run', '--dapr-shutdown', '--timeout=30', '--', '--greeting', 'hi there']));
   expect(host!.terminationMessagePolicy).toBe('FallbackToLogsOnError');
-  expect(pod!.metadata!.managedFields).toEqual(
+  expect(job!.metadata!.managedFields).toEqual(
     expect.arrayContaining([expect.objectContaining({ manager: 'wasi-operator', operation: 'Apply' })]),
   );
 
@@ -70,19 +76,20 @@ test('create → the Component and the Pod appear with owner references, annotat
     scopes: ['hello'],
   });
 
-  const status = await eventually('status with the pod', async () => {
+  const status = await eventually('status with the run', async () => {
     const s = (await getApp(c, namespace, 'hello')).status;
-    return s?.podName === 'hello-g1' && s;
+    return s?.jobName === 'hello-g1' && s?.podName !== undefined && s;
   });
+  expect(status.runs).toEqual([expect.objectContaining({ jobName: 'hello-g1', generation: 1, trigger: 'Spec', phase: 'Pending' })]);
   expect(status.phase).toBe('Pending');
   expect(status.observedGeneration).toBe(1);
   expect(status.conditions?.find((x) => x.type === 'StateStoreReady')).toMatchObject({ status: 'True', observedGeneration: 1 });
 
   const reasons = await eventually('events', async () => {
     const found = (await eventsFor(c, namespace, 'hello')).map((e) => e.reason);
-    return found.includes('PodCreated') && found.includes('ComponentApplied') && found;
+    return found.includes('JobCreated') && found.includes('ComponentApplied') && found;
   });
-  expect(reasons.filter((r) => r === 'PodCreated')).toHaveLength(1);
+  expect(reasons.filter((r) => r === 'JobCreated')).toHaveLength(1);
 });
 
 test('status follows the host container: running, passed, failed, malformed; /status is not rewritten when nothing changed', async () => {
@@ -109,7 +116,8 @@ test('status follows the host container: running, passed, failed, malformed; /st
     return a.status?.phase === 'Succeeded' && a;
   });
   expect(passed.status?.result).toEqual({ passed: true, exitCode: 0, output: 'all 3 checks passed\n', compileMillis: 3, instantiateMillis: 1.5, runMillis: 42 });
-  expect(passed.status?.completionTime).toBe('2030-01-01T00:00:05Z');
+  expect(passed.status?.lastRun).toMatchObject({ jobName: 'pass-g1', phase: 'Succeeded', passed: true, runMillis: 42 });
+  expect(passed.status?.succeededRuns).toBe(1);
   expect(passed.status?.conditions?.find((x) => x.type === 'Succeeded')).toMatchObject({ status: 'True', reason: 'GuestPassed' });
 
   await setHostState(
@@ -147,28 +155,37 @@ test('status follows the host container: running, passed, failed, malformed; /st
   const reconciled = operator.metrics.reconcileCount('success');
   await eventually('several resyncs', async () => operator!.metrics.reconcileCount('success') >= reconciled + 9);
   expect((await getApp(c, namespace, 'pass')).metadata.resourceVersion).toBe(before);
-  // And a finished Pod is not run again.
-  expect((await podsOf(c, namespace, 'pass')).map((p) => p.metadata!.name)).toEqual(['pass-g1']);
+  // And a finished run is not run again.
+  expect((await jobsOf(c, namespace, 'pass')).map((j) => j.metadata!.name)).toEqual(['pass-g1']);
+  expect(await podsOf(c, namespace, 'pass')).toHaveLength(1);
 });
 
-test('spec change → a new Pod for the new generation, the old one deleted, a renamed store replaced', async () => {
+test('spec change → a new run for the new generation, the running one deleted, a renamed store replaced', async () => {
   operator = await runOperator(cluster.kc);
   const namespace = await cluster.createNamespace('generation');
   await createApp(c, namespace, 'evolve', { args: ['one'] });
-  await eventually('pod g1', async () => (await podsOf(c, namespace, 'evolve')).some((p) => p.metadata!.name === 'evolve-g1'));
+  await eventually('pod of g1', async () => (await podsOf(c, namespace, 'evolve')).some((p) => p.metadata!.name!.startsWith('evolve-g1-')));
 
   await patchAppSpec(c, namespace, 'evolve', { args: ['two'], dapr: { stateStore: { name: 'store-two' } } });
-  const pods = await eventually('only pod g2', async () => {
-    const names = (await podsOf(c, namespace, 'evolve')).map((p) => p.metadata!.name);
+  const jobs = await eventually('only the Job of g2', async () => {
+    const names = (await jobsOf(c, namespace, 'evolve')).map((j) => j.metadata!.name);
     return names.length === 1 && names[0] === 'evolve-g2' && names;
   });
-  expect(pods).toEqual(['evolve-g2']);
-  const [pod] = await podsOf(c, namespace, 'evolve');
+  expect(jobs).toEqual(['evolve-g2']);
+  const [pod] = await eventually('only the pod of g2', async () => {
+    const pods = await podsOf(c, namespace, 'evolve');
+    return pods.length === 1 && pods[0]!.metadata!.name!.startsWith('evolve-g2-') && pods;
+  });
   expect(pod!.spec!.containers[0]!.args).toEqual(expect.arrayContaining(['--', 'two']));
   const status = await eventually('status of generation 2', async () => {
     const s = (await getApp(c, namespace, 'evolve')).status;
-    return s?.observedGeneration === 2 && s?.podName === 'evolve-g2' && s;
+    return s?.observedGeneration === 2 && s?.jobName === 'evolve-g2' && s;
   });
+  // The replaced run stays in the history, ended by its deletion.
+  expect(status.runs?.map((r) => [r.jobName, r.phase, r.reason])).toEqual([
+    ['evolve-g1', 'Failed', 'JobDeleted'],
+    ['evolve-g2', 'Pending', undefined],
+  ]);
   expect(status.conditions?.every((x) => x.observedGeneration === 2)).toBe(true);
   await eventually('only the renamed store', async () => {
     const names = (await listComponents(c, namespace)).map((x) => x.metadata.name);
@@ -176,14 +193,19 @@ test('spec change → a new Pod for the new generation, the old one deleted, a r
   });
 });
 
-test('delete → the Pod and the Component are garbage-collected', async () => {
+test('delete → the Job, the Pod and the Component are garbage-collected', async () => {
   operator = await runOperator(cluster.kc);
   const namespace = await cluster.createNamespace('delete');
   await createApp(c, namespace, 'doomed');
   await eventually('pod and component', async () => (await podsOf(c, namespace, 'doomed')).length === 1 && (await listComponents(c, namespace)).length === 1);
 
   await deleteApp(c, namespace, 'doomed');
-  await eventually('children gone', async () => (await podsOf(c, namespace, 'doomed')).length === 0 && (await listComponents(c, namespace)).length === 0, 90_000);
+  await eventually(
+    'children gone',
+    async () =>
+      (await jobsOf(c, namespace, 'doomed')).length === 0 && (await podsOf(c, namespace, 'doomed')).length === 0 && (await listComponents(c, namespace)).length === 0,
+    90_000,
+  );
 });
 
 test('an operator restarted mid-way makes no duplicates and loses no status', async () => {
@@ -213,7 +235,8 @@ test('an operator restarted mid-way makes no duplicates and loses no status', as
   });
   expect(done.status?.result).toMatchObject({ passed: true, exitCode: 0, output: 'ok' });
   expect((await podsOf(c, namespace, 'sturdy')).map((p) => p.metadata!.uid)).toEqual([pod.metadata!.uid]);
-  expect((await eventsFor(c, namespace, 'sturdy')).filter((e) => e.reason === 'PodCreated')).toHaveLength(1);
+  expect((await eventsFor(c, namespace, 'sturdy')).filter((e) => e.reason === 'JobCreated')).toHaveLength(1);
+  expect(await jobsOf(c, namespace, 'sturdy')).toHaveLength(1);
 });
 
 test('existingComponent: waits with StateStoreReady=False until the Component exists', async () => {

@@ -2,6 +2,7 @@
 // against a test cluster, make WasiApps, play the kubelet, poll with deadlines.
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  BatchV1Api,
   CoreV1Api,
   CustomObjectsApi,
   PatchStrategy,
@@ -9,6 +10,7 @@ import {
   type CoreV1Event,
   type KubeConfig,
   type V1ContainerState,
+  type V1Job,
   type V1ObjectMeta,
   type V1Pod,
 } from '@kubernetes/client-node';
@@ -41,11 +43,12 @@ export async function runOperator(kc: KubeConfig, options: Partial<StartOperator
 
 export interface Clients {
   core: CoreV1Api;
+  batch: BatchV1Api;
   custom: CustomObjectsApi;
 }
 
 export function clientsFor(kc: KubeConfig): Clients {
-  return { core: kc.makeApiClient(CoreV1Api), custom: kc.makeApiClient(CustomObjectsApi) };
+  return { core: kc.makeApiClient(CoreV1Api), batch: kc.makeApiClient(BatchV1Api), custom: kc.makeApiClient(CustomObjectsApi) };
 }
 
 const wasiapps = { group: API_GROUP, version: API_VERSION, plural: WASIAPP_PLURAL };
@@ -107,6 +110,14 @@ export async function createUserComponent(c: Clients, namespace: string, name: s
 export async function podsOf(c: Clients, namespace: string, app: string): Promise<V1Pod[]> {
   const list = await c.core.listNamespacedPod({ namespace, labelSelector: `app.kubernetes.io/instance=${app}` });
   return list.items.filter((p) => !p.metadata?.deletionTimestamp);
+}
+
+/** The app's run Jobs (its own and its CronJob's), oldest first, without those being deleted. */
+export async function jobsOf(c: Clients, namespace: string, app: string): Promise<V1Job[]> {
+  const list = await c.batch.listNamespacedJob({ namespace, labelSelector: `app.kubernetes.io/instance=${app}` });
+  return list.items
+    .filter((j) => !j.metadata?.deletionTimestamp)
+    .sort((a, b) => String(a.metadata?.creationTimestamp).localeCompare(String(b.metadata?.creationTimestamp)));
 }
 
 export async function eventsFor(c: Clients, namespace: string, name: string): Promise<CoreV1Event[]> {

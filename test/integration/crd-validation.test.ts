@@ -108,6 +108,14 @@ describe('each validation rule rejects a bad spec and names the field', () => {
     ['env valueFrom with two sources', { module: MODULE, env: [{ name: 'A', valueFrom: { fieldRef: { fieldPath: 'metadata.name' }, secretKeyRef: { name: 's', key: 'k' } } }] }, 'spec.env[0].valueFrom', 'exactly one of configMapKeyRef'],
     ['env name with a dot', { module: MODULE, env: [{ name: 'my.var', value: '1' }] }, 'spec.env[0].name', 'should match'],
     ['env with the same name twice', { module: MODULE, env: [{ name: 'A', value: '1' }, { name: 'A', value: '2' }] }, 'spec.env[1]', 'Duplicate value'],
+    ['retries below 0', { module: MODULE, retries: -1 }, 'spec.retries', 'greater than or equal to 0'],
+    ['a schedule that is not cron', { module: MODULE, schedule: 'every day' }, 'spec.schedule', 'must be a cron schedule'],
+    ['a time zone inside the schedule', { module: MODULE, schedule: 'TZ=UTC 0 * * * *' }, 'spec.schedule', 'use spec.timeZone'],
+    ['a time zone without a schedule', { module: MODULE, timeZone: 'Europe/Berlin' }, 'spec.timeZone', 'only used with spec.schedule'],
+    ['a schedule field without a schedule', { module: MODULE, concurrencyPolicy: 'Allow' }, 'spec', 'only used with spec.schedule'],
+    ['an unknown concurrency policy', { module: MODULE, schedule: '@daily', concurrencyPolicy: 'Sometimes' }, 'spec.concurrencyPolicy', 'Unsupported value'],
+    ['runsHistoryLimit of 0', { module: MODULE, runsHistoryLimit: 0 }, 'spec.runsHistoryLimit', 'greater than or equal to 1'],
+    ['a dapr.io annotation under spec.pod', { module: MODULE, pod: { annotations: { 'dapr.io/app-port': '80' } } }, 'spec.pod.annotations', 'configure the sidecar with spec.dapr'],
     ['resources with a bad quantity', { module: MODULE, resources: { limits: { memory: 'lots' } } }, 'spec.resources.limits.memory', 'should match'],
   ])('%s', async (_, spec, field, message) => {
     const error = await rejectionOf(manifest(spec));
@@ -143,6 +151,25 @@ describe('valid WasiApps are accepted', () => {
         { name: 'D', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
         { name: 'E', valueFrom: { resourceFieldRef: { resource: 'limits.memory', divisor: '1Mi' } } },
       ],
+    }],
+    ['a schedule with its fields', { module: MODULE, schedule: '*/5 * * * *', timeZone: 'Europe/Berlin', concurrencyPolicy: 'Replace', startingDeadlineSeconds: 30, successfulJobsHistoryLimit: 1, failedJobsHistoryLimit: 1, suspend: true }],
+    ['a schedule macro', { module: MODULE, schedule: '@hourly' }],
+    ['runs as Jobs with retries, a TTL, a history limit and Pod fields', {
+      module: MODULE,
+      retries: 2,
+      ttlSecondsAfterFinished: 3600,
+      runsHistoryLimit: 5,
+      pod: {
+        nodeSelector: { disk: 'ssd' },
+        tolerations: [{ key: 'wasm', operator: 'Exists', effect: 'NoSchedule' }],
+        affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] }] } } },
+        priorityClassName: 'low',
+        serviceAccountName: 'runner',
+        imagePullSecrets: [{ name: 'regcred' }],
+        runtimeClassName: 'gvisor',
+        labels: { team: 'a' },
+        annotations: { 'example.com/owner': 'a' },
+      },
     }],
     ['numeric and string quantities', { module: MODULE, resources: { limits: { cpu: 1, memory: '128Mi' }, requests: { cpu: '100m' } } }],
   ])('%s', async (_, spec) => {
@@ -189,7 +216,16 @@ describe('status and printer columns', () => {
         { type: 'Succeeded', status: 'True', reason: 'Passed', message: 'the guest passed', lastTransitionTime: now, observedGeneration: 1 },
       ],
       result: { passed: true, exitCode: 0, reason: 'Passed', output: 'Test successfully!\n', compileMillis: 1.5, instantiateMillis: 0.25, runMillis: 12 },
-      podName: `${name}-g1`,
+      podName: `${name}-g1-x7k2p`,
+      jobName: `${name}-g1`,
+      runs: [
+        { jobName: `${name}-g1`, generation: 1, trigger: 'Spec', phase: 'Succeeded', startTime: now, completionTime: now, attempts: 1, passed: true, exitCode: 0, reason: 'GuestPassed', message: 'the guest passed', podName: `${name}-g1-x7k2p`, startDelaySeconds: 1.5, compileMillis: 1.5, instantiateMillis: 0.25, runMillis: 12 },
+      ],
+      lastRun: { jobName: `${name}-g1`, generation: 1, trigger: 'Spec', phase: 'Succeeded', startTime: now, attempts: 1 },
+      lastSuccessfulTime: now,
+      succeededRuns: 1,
+      failedRuns: 0,
+      observedRerun: 'x',
       startTime: now,
       completionTime: now,
       observedGeneration: 1,
@@ -205,8 +241,9 @@ describe('status and printer columns', () => {
     });
 
     const { stdout } = await promisify(execFile)('kubectl', ['--kubeconfig', cluster.kubeconfigPath, 'get', 'wasi', name, '-n', namespace, '-o', 'wide']);
-    const [header, row] = stdout.trim().split('\n').map((line) => line.trim().split(/\s+/));
-    expect(header).toEqual(['NAME', 'PHASE', 'PASSED', 'AGE', 'POD', 'REASON']);
-    expect(row).toEqual([name, 'Succeeded', 'true', expect.any(String), `${name}-g1`, 'Passed']);
+    // kubectl pads columns with at least two spaces; names such as LAST RUN hold one.
+    const [header, row] = stdout.trim().split('\n').map((line) => line.trim().split(/\s{2,}/));
+    expect(header).toEqual(['NAME', 'PHASE', 'PASSED', 'LAST RUN', 'SCHEDULE', 'AGE', 'JOB', 'POD', 'REASON']);
+    expect(row).toEqual([name, 'Succeeded', 'true', expect.any(String), '<none>', expect.any(String), `${name}-g1`, `${name}-g1-x7k2p`, 'Passed']);
   });
 });

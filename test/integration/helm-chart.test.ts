@@ -324,7 +324,8 @@ describe('helm install, watching every namespace', () => {
     await core.readNamespacedServiceAccount({ name: RELEASE, namespace: releaseNamespace });
     await core.readNamespacedService({ name: `${RELEASE}-metrics`, namespace: releaseNamespace });
     const clusterRole = await rbac.readClusterRole({ name: RELEASE });
-    expect(clusterRole.rules?.find((r) => r.resources?.includes('pods'))?.verbs?.sort()).toEqual(['create', 'delete', 'list', 'patch', 'watch']);
+    expect(clusterRole.rules?.find((r) => r.resources?.includes('jobs'))?.verbs?.sort()).toEqual(['create', 'delete', 'list', 'patch', 'watch']);
+    expect(clusterRole.rules?.find((r) => r.resources?.includes('pods'))?.verbs?.sort()).toEqual(['list', 'watch']);
     const binding = await rbac.readClusterRoleBinding({ name: RELEASE });
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: RELEASE, namespace: releaseNamespace }]);
     await rbac.readNamespacedRole({ name: `${RELEASE}-leader-election`, namespace: releaseNamespace });
@@ -376,7 +377,7 @@ describe('helm install, watching every namespace', () => {
 
     for (const name of ['with-dapr', 'without-dapr']) {
       await eventually(`the status of ${name}`, async () => (await getApp(c, appNamespace, name)).status?.observedGeneration === 1);
-      await eventually(`a PodCreated event of ${name}`, async () => (await eventsFor(c, appNamespace, name)).some((e) => e.reason === 'PodCreated'));
+      await eventually(`a JobCreated event of ${name}`, async () => (await eventsFor(c, appNamespace, name)).some((e) => e.reason === 'JobCreated'));
     }
     // Playing the kubelet: the result reaches the status (another status write, after a Pod update).
     await setHostState(c, plainPod!, 'Succeeded', terminatedWith(JSON.stringify({ exitCode: 0, passed: true, output: 'ok' }), 0));
@@ -385,11 +386,11 @@ describe('helm install, watching every namespace', () => {
     expect(forbiddenLines(operator)).toEqual([]);
   }, 180_000);
 
-  test('a ClusterRole without create on pods: server-side apply of a new Pod is refused, and works again once restored', async () => {
+  test('a ClusterRole without create on jobs: server-side apply of a new Job is refused, and works again once restored', async () => {
     const rbac = cluster.kc.makeApiClient(RbacAuthorizationV1Api);
     const original = await rbac.readClusterRole({ name: RELEASE });
     const withoutCreate = original.rules!.map((rule) =>
-      rule.resources?.includes('pods') ? { ...rule, verbs: rule.verbs.filter((verb) => verb !== 'create') } : rule,
+      rule.resources?.includes('jobs') ? { ...rule, verbs: rule.verbs.filter((verb) => verb !== 'create') } : rule,
     );
     await rbac.replaceClusterRole({ name: RELEASE, body: { ...original, rules: withoutCreate } });
     try {
@@ -397,7 +398,7 @@ describe('helm install, watching every namespace', () => {
       const refused = await eventually('a ReconcileError event', async () =>
         (await eventsFor(c, appNamespace, 'no-create')).find((e) => e.reason === 'ReconcileError'),
       );
-      expect(refused.message).toMatch(/cannot create resource "pods"/);
+      expect(refused.message).toMatch(/cannot create resource "jobs"/);
       expect(await podsOf(c, appNamespace, 'no-create')).toEqual([]);
       // Each retry fails the same way: one Event whose count grows (patched with the chart's RBAC), not one per retry.
       const repeated = await eventually(
@@ -424,8 +425,12 @@ describe('helm install, watching every namespace', () => {
       { group: 'wasi-operator.dev', resource: 'wasiapps', verb: 'list' },
       { group: 'wasi-operator.dev', resource: 'wasiapps', verb: 'watch' },
       { group: 'wasi-operator.dev', resource: 'wasiapps', subresource: 'status', verb: 'patch', namespace: ns },
-      { resource: 'pods', verb: 'create', namespace: ns },
-      { resource: 'pods', verb: 'delete', namespace: ns },
+      { resource: 'pods', verb: 'list', namespace: ns },
+      { group: 'batch', resource: 'jobs', verb: 'create', namespace: ns },
+      { group: 'batch', resource: 'jobs', verb: 'patch', namespace: ns },
+      { group: 'batch', resource: 'jobs', verb: 'delete', namespace: ns },
+      { group: 'batch', resource: 'cronjobs', verb: 'patch', namespace: ns },
+      { group: 'batch', resource: 'cronjobs', verb: 'delete', namespace: ns },
       { group: 'dapr.io', resource: 'components', verb: 'patch', namespace: ns },
       { resource: 'events', verb: 'create', namespace: ns },
       { resource: 'events', verb: 'patch', namespace: ns },
@@ -436,6 +441,9 @@ describe('helm install, watching every namespace', () => {
       { resource: 'secrets', verb: 'list' },
       { resource: 'configmaps', verb: 'get', namespace: ns },
       { resource: 'pods', verb: 'update', namespace: ns },
+      { resource: 'pods', verb: 'create', namespace: ns },
+      { resource: 'pods', verb: 'delete', namespace: ns },
+      { group: 'batch', resource: 'jobs', verb: 'update', namespace: ns },
       { resource: 'pods', subresource: 'exec', verb: 'create', namespace: ns },
       { group: 'wasi-operator.dev', resource: 'wasiapps', verb: 'update', namespace: ns },
       { group: 'wasi-operator.dev', resource: 'wasiapps', verb: 'delete', namespace: ns },

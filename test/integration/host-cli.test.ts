@@ -1,5 +1,5 @@
 // What a user of `wasi-host` sees before and around the guest: help, flag
-// errors, module errors (each exit 2 with what to fix), and exactly the
+// errors, module errors (each exit 125 with what to fix), and exactly the
 // argv, env and files the guest is given.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,59 +31,59 @@ test('--help prints the usage and exits 0', async () => {
   expect(run.stdout).toContain('--allowed-host');
 });
 
-test('a bad flag exits 2 with a message naming it', async () => {
+test('a bad flag exits 125 with a message naming it', async () => {
   const run = await runWasiHost(['run', guestModule('exit-now'), '--timeout', 'soon']);
 
-  expect(run.exitCode).toBe(2);
+  expect(run.exitCode).toBe(125);
   expect(run.stderr).toContain('--timeout needs a positive number of seconds, got "soon"');
 });
 
-test('a missing module file exits 2, reason InvalidModule, naming the path', async () => {
+test('a missing module file exits 125, reason InvalidModule, naming the path', async () => {
   const path = join(dir, 'does-not-exist.wasm');
   const run = await runWasiHost(['run', path]);
 
-  expect(run.exitCode).toBe(2);
-  expect(run.result).toMatchObject({ exitCode: 2, passed: false, reason: 'InvalidModule' });
+  expect(run.exitCode).toBe(125);
+  expect(run.result).toMatchObject({ exitCode: 125, passed: false, reason: 'InvalidModule' });
   expect(run.stderr).toContain(path);
   expect(run.stderr).toContain('ENOENT');
 });
 
-test('a file that is not WebAssembly exits 2, reason InvalidModule', async () => {
+test('a file that is not WebAssembly exits 125, reason InvalidModule', async () => {
   const run = await runWasiHost(['run', moduleFile('source.ts', 'console.log("hi")')]);
 
-  expect(run.exitCode).toBe(2);
+  expect(run.exitCode).toBe(125);
   expect(run.result?.reason).toBe('InvalidModule');
   expect(run.stderr).toContain('is not a WebAssembly module');
 });
 
-test('a corrupt module exits 2 saying it does not compile', async () => {
+test('a corrupt module exits 125 saying it does not compile', async () => {
   const bytes = commandModule();
   const run = await runWasiHost(['run', moduleFile('corrupt.wasm', bytes.subarray(0, bytes.length - 3))]);
 
-  expect(run.exitCode).toBe(2);
+  expect(run.exitCode).toBe(125);
   expect(run.result?.reason).toBe('InvalidModule');
   expect(run.stderr).toMatch(/does not compile|runs past the end/);
 });
 
-test('a module without _start exits 2 saying it is not a WASI command', async () => {
+test('a module without _start exits 125 saying it is not a WASI command', async () => {
   const run = await runWasiHost(['run', moduleFile('no-start.wasm', commandModule({ withoutStart: true }))]);
 
-  expect(run.exitCode).toBe(2);
+  expect(run.exitCode).toBe(125);
   expect(run.stderr).toContain('does not export a `_start` function');
 });
 
-test('a module that does not export its memory exits 2 saying so', async () => {
+test('a module that does not export its memory exits 125 saying so', async () => {
   const run = await runWasiHost(['run', moduleFile('no-memory.wasm', commandModule({ withoutMemoryExport: true }))]);
 
-  expect(run.exitCode).toBe(2);
+  expect(run.exitCode).toBe(125);
   expect(run.stderr).toContain('does not export a `memory`');
 });
 
-test('a module with imports the host does not provide exits 2 naming each one', async () => {
+test('a module with imports the host does not provide exits 125 naming each one', async () => {
   const path = moduleFile('foreign.wasm', commandModule({ imports: [['env', 'sleep'], ['wasi_experimental_http', 'connect']] }));
   const run = await runWasiHost(['run', path]);
 
-  expect(run.exitCode).toBe(2);
+  expect(run.exitCode).toBe(125);
   expect(run.stderr).toContain('env.sleep');
   expect(run.stderr).toContain('wasi_experimental_http.connect');
 });

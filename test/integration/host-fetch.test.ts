@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildHostPod } from '../../operator/src/resources/pod.js';
+import { buildHostPod } from '../helpers/host-pod.js';
 import { startHttpServer, type TestHttpServer } from '../helpers/http-server.js';
 import { runWasiHost } from '../helpers/wasi-host.js';
 import { operatorConfig, wasiApp } from '../helpers/wasiapp-fixtures.js';
@@ -81,44 +81,44 @@ describe('wasi-host fetch', () => {
     expect(readFileSync(dest)).toEqual(MODULE);
   });
 
-  test('a wrong sha256 exits 2 naming both digests, and DEST is not created', async () => {
+  test('a wrong sha256 exits 125 naming both digests, and DEST is not created', async () => {
     const out = moduleDir();
     const dest = join(out, 'app.wasm');
     const wrong = 'f'.repeat(64);
     const run = await runWasiHost(['fetch', server.url('/guests/app.wasm'), wrong, dest]);
 
-    expect(run.exitCode).toBe(2);
+    expect(run.exitCode).toBe(125);
     expect(run.stderr).toContain(`module sha256 mismatch: expected ${wrong}, got ${MODULE_SHA}`);
     expect(run.stderr).toContain('update spec.module.sha256 or the file at the URL');
     expect(existsSync(dest)).toBe(false);
     expect(readdirSync(out)).toEqual([]);
   });
 
-  test('a 404 exits 2 with the status', async () => {
+  test('a 404 exits 125 with the status', async () => {
     const dest = join(moduleDir(), 'app.wasm');
     const url = server.url('/guests/missing.wasm');
     const run = await runWasiHost(['fetch', url, MODULE_SHA, dest]);
 
-    expect(run.exitCode).toBe(2);
+    expect(run.exitCode).toBe(125);
     expect(run.stderr).toContain(`GET ${url} answered HTTP 404 Not Found`);
     expect(existsSync(dest)).toBe(false);
   });
 
-  test('a body that is not WebAssembly exits 2 saying what came back', async () => {
+  test('a body that is not WebAssembly exits 125 saying what came back', async () => {
     const dest = join(moduleDir(), 'app.wasm');
     const run = await runWasiHost(['fetch', server.url('/login'), MODULE_SHA, dest]);
 
-    expect(run.exitCode).toBe(2);
+    expect(run.exitCode).toBe(125);
     expect(run.stderr).toContain('the URL did not return a WebAssembly module (got text/html; charset=utf-8, starting "<!DOCTYPE html>');
     expect(existsSync(dest)).toBe(false);
   });
 
-  test('a module over --max-mb exits 2 and leaves nothing behind', async () => {
+  test('a module over --max-mb exits 125 and leaves nothing behind', async () => {
     const out = moduleDir();
     const dest = join(out, 'big.wasm');
     const run = await runWasiHost(['fetch', server.url('/big.wasm'), createHash('sha256').update(BIG).digest('hex'), dest, '--max-mb', '1']);
 
-    expect(run.exitCode).toBe(2);
+    expect(run.exitCode).toBe(125);
     expect(run.stderr).toContain('more than the 1 MiB limit; raise --max-mb');
     expect(readdirSync(out)).toEqual([]);
   });
@@ -128,16 +128,16 @@ describe('wasi-host fetch', () => {
     const before = server.requests.length;
     const run = await runWasiHost(['fetch', 'http://modules.example.com/app.wasm', MODULE_SHA, dest]);
 
-    expect(run.exitCode).toBe(2);
+    expect(run.exitCode).toBe(125);
     expect(run.stderr).toContain('URL "http://modules.example.com/app.wasm" is refused: http is allowed only for a loopback host');
     expect(server.requests.length).toBe(before);
     expect(existsSync(dest)).toBe(false);
   });
 
-  test('missing arguments exit 2 with the synopsis', async () => {
+  test('missing arguments exit 125 with the synopsis', async () => {
     const run = await runWasiHost(['fetch', server.url('/guests/app.wasm')]);
 
-    expect(run.exitCode).toBe(2);
+    expect(run.exitCode).toBe(125);
     expect(run.stderr).toContain('missing SHA256 DEST; use: wasi-host fetch URL SHA256 DEST');
   });
 

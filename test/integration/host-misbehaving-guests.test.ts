@@ -50,15 +50,15 @@ test('memory growth within --max-memory-mb succeeds, and without the cap it goes
   expect(uncapped.stdout).toContain('memory-mib:48');
 });
 
-test('a module whose initial memory exceeds --max-memory-mb is refused with exit 2, reason MemoryLimit', async () => {
+test('a module whose initial memory exceeds --max-memory-mb is refused with exit 125, reason MemoryLimit', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'host-memory-'));
   try {
     const path = join(dir, 'big-memory.wasm');
     writeFileSync(path, commandModule({ memoryPages: 64 })); // 4 MiB
     const run = await runWasiHost(['run', path, '--max-memory-mb', '2']);
 
-    expect(run.exitCode).toBe(2);
-    expect(run.result).toMatchObject({ exitCode: 2, passed: false, reason: 'MemoryLimit' });
+    expect(run.exitCode).toBe(125);
+    expect(run.result).toMatchObject({ exitCode: 125, passed: false, reason: 'MemoryLimit' });
     expect(run.stderr).toContain('raise --max-memory-mb');
   } finally {
     rmSync(dir, { recursive: true, force: true });

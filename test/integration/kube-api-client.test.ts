@@ -12,7 +12,7 @@ import { watchPath } from '../../operator/src/controller/informers.js';
 import { KubeApiClient, type WatchEvent } from '../../operator/src/kube/api-client.js';
 import { KubeApiError } from '../../operator/src/kube/api-error.js';
 import { accessFromClientNode, loadClusterAccess } from '../../operator/src/kube/cluster-access.js';
-import { buildHostPod } from '../../operator/src/resources/pod.js';
+import { buildHostPod } from '../helpers/host-pod.js';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 import { freePort } from '../helpers/ports.js';
 import { operatorConfig } from '../helpers/wasiapp-fixtures.js';

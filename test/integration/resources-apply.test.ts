@@ -8,7 +8,7 @@ import type { OperatorConfig } from '../../operator/src/api/operator-config.js';
 import { API_GROUP, API_VERSION, FIELD_MANAGER, WASIAPP_KIND, WASIAPP_PLURAL } from '../../operator/src/api/names.js';
 import type { WasiApp, WasiAppSpec } from '../../operator/src/api/wasiapp.js';
 import { buildStateStoreComponent, type DaprComponent } from '../../operator/src/resources/component.js';
-import { buildHostPod } from '../../operator/src/resources/pod.js';
+import { buildHostPod } from '../helpers/host-pod.js';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 import { operatorConfig } from '../helpers/wasiapp-fixtures.js';
 

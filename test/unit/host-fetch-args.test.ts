@@ -2,7 +2,7 @@
 // before any request) and every argument mistake, each a usage error.
 import { describe, expect, test } from '@jest/globals';
 import { FETCH_DEFAULTS, fetchUrlProblem, isLoopbackHost, parseFetchArgs, type FetchOptions } from '../../operator/src/host/fetch-args.js';
-import { buildHostPod } from '../../operator/src/resources/pod.js';
+import { buildHostPod } from '../helpers/host-pod.js';
 import { operatorConfig, wasiApp } from '../helpers/wasiapp-fixtures.js';
 
 const SHA = 'ab'.repeat(32);

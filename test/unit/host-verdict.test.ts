@@ -18,8 +18,8 @@ describe('verdict', () => {
     expect(verdictOf({ ...base, successOutput: 'ok', successSeen: true })).toEqual({ exitCode: 0, passed: true, reason: null });
   });
 
-  test('exit 0 without the success output fails but keeps exit code 0', () => {
-    expect(verdictOf({ ...base, successOutput: 'ok' })).toEqual({ exitCode: 0, passed: false, reason: 'SuccessOutputMissing' });
+  test('exit 0 without the success output fails with exit code 1, so the run\'s Job fails too', () => {
+    expect(verdictOf({ ...base, successOutput: 'ok' })).toEqual({ exitCode: 1, passed: false, reason: 'SuccessOutputMissing' });
   });
 
   test('a non-zero exit is passed through with reason ExitCode', () => {

@@ -2,7 +2,7 @@
 import { describe, expect, test } from '@jest/globals';
 import type { V1Container } from '@kubernetes/client-node';
 import type { WasiAppSpec } from '../../operator/src/api/wasiapp.js';
-import { buildHostPod } from '../../operator/src/resources/pod.js';
+import { buildHostPod } from '../helpers/host-pod.js';
 import { operatorConfig, wasiApp } from '../helpers/wasiapp-fixtures.js';
 
 function hostContainer(spec: Partial<WasiAppSpec>): V1Container {

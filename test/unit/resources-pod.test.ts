@@ -1,7 +1,7 @@
 // The host Pod around the command line: module volumes, security, metadata.
 import { describe, expect, test } from '@jest/globals';
 import type { WasiAppSpec } from '../../operator/src/api/wasiapp.js';
-import { buildHostPod } from '../../operator/src/resources/pod.js';
+import { buildHostPod } from '../helpers/host-pod.js';
 import { TEST_UID, operatorConfig, wasiApp } from '../helpers/wasiapp-fixtures.js';
 
 const SHA = 'ab'.repeat(32);
@@ -122,6 +122,7 @@ describe('dapr annotations', () => {
       'dapr.io/log-level': 'info',
       'dapr.io/enable-native-sidecar': 'true',
       'dapr.io/sidecar-seccomp-profile-type': 'RuntimeDefault',
+      'wasi-operator.dev/wasiapp': 'seed',
     });
   });
 

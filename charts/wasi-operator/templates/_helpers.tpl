@@ -83,11 +83,16 @@ into a Role per watched namespace.
 - apiGroups: [wasi-operator.dev]
   resources: [wasiapps/finalizers]
   verbs: [update]
-# Server-side apply (patch; authorized as create when the object is new),
-# delete of outdated Pods, informer list + watch.
+# A run is a Job (a scheduled app's runs come from a CronJob): server-side
+# apply (patch; authorized as create when the object is new), a merge patch
+# of spec.suspend, delete of replaced runs, informer list + watch.
+- apiGroups: [batch]
+  resources: [jobs, cronjobs]
+  verbs: [list, watch, create, patch, delete]
+# The Job controller makes the Pods; the operator only reads their status.
 - apiGroups: [""]
   resources: [pods]
-  verbs: [list, watch, create, patch, delete]
+  verbs: [list, watch]
 - apiGroups: [dapr.io]
   resources: [components]
   verbs: [list, watch, create, patch, delete]

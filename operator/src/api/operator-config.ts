@@ -1,5 +1,6 @@
 // What the operator is configured with (flags and env, parsed in
 // controller/config.ts); the pure resource builders take it as input.
+import type { V1ResourceRequirements } from '@kubernetes/client-node';
 import type { SecretKeyRef } from './wasiapp.js';
 
 export interface DefaultRedisConfig {
@@ -15,4 +16,12 @@ export interface OperatorConfig {
   defaultRedis: DefaultRedisConfig;
   /** Namespaces to watch; empty means all namespaces. */
   namespaces: string[];
+  /** Requests and limits of the host container when a WasiApp sets no spec.resources. */
+  defaultHostResources?: V1ResourceRequirements;
+  /**
+   * Seconds added per attempt to spec.timeoutSeconds for a run Job's
+   * activeDeadlineSeconds: scheduling, image pull and the sidecar's start.
+   * The host's own timeout stops the guest first; the deadline is the backstop.
+   */
+  jobDeadlineAllowanceSeconds?: number;
 }

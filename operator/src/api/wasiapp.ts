@@ -1,7 +1,14 @@
 // TypeScript shape of the WasiApp custom resource. The CRD in
 // crds/wasiapps.wasi-operator.dev.yaml is the source of truth for validation;
 // these types mirror it for the operator's own code.
-import type { V1EnvVar, V1ObjectMeta, V1ResourceRequirements } from '@kubernetes/client-node';
+import type {
+  V1Affinity,
+  V1EnvVar,
+  V1LocalObjectReference,
+  V1ObjectMeta,
+  V1ResourceRequirements,
+  V1Toleration,
+} from '@kubernetes/client-node';
 
 export interface ConfigMapModuleSource {
   name: string;
@@ -41,6 +48,21 @@ export interface DaprSpec {
   stateStore?: StateStoreSpec;
 }
 
+/** Scheduling and Pod fields passed to the run's Pod template (the operator's labels and Dapr annotations win). */
+export interface PodOverrides {
+  nodeSelector?: Record<string, string>;
+  tolerations?: V1Toleration[];
+  affinity?: V1Affinity;
+  priorityClassName?: string;
+  serviceAccountName?: string;
+  imagePullSecrets?: V1LocalObjectReference[];
+  runtimeClassName?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+export type ConcurrencyPolicy = 'Allow' | 'Forbid' | 'Replace';
+
 export interface WasiAppSpec {
   module: WasiModuleSource;
   args?: string[];
@@ -53,6 +75,22 @@ export interface WasiAppSpec {
   resources?: V1ResourceRequirements;
   hostImage?: string;
   dapr?: DaprSpec;
+  /** Failed attempts of a run that are retried (the Job's backoffLimit); default 0. */
+  retries?: number;
+  /** Seconds a finished run's Job and Pods are kept; default: kept until trimmed from the history. */
+  ttlSecondsAfterFinished?: number;
+  /** Cron schedule: the operator owns a CronJob that starts the runs. */
+  schedule?: string;
+  timeZone?: string;
+  concurrencyPolicy?: ConcurrencyPolicy;
+  startingDeadlineSeconds?: number;
+  successfulJobsHistoryLimit?: number;
+  failedJobsHistoryLimit?: number;
+  /** Pauses the schedule, or a run that has not started yet. */
+  suspend?: boolean;
+  /** How many runs status.runs keeps; default 10. */
+  runsHistoryLimit?: number;
+  pod?: PodOverrides;
 }
 
 export type WasiAppPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed';
@@ -79,14 +117,49 @@ export interface WasiAppResult {
   runMillis?: number;
 }
 
+export type RunTrigger = 'Spec' | 'Rerun' | 'Schedule';
+
+/** One run of a WasiApp: one Job, its attempts, and what the last attempt's host reported. */
+export interface WasiAppRun {
+  jobName: string;
+  generation: number;
+  trigger: RunTrigger;
+  phase: WasiAppPhase;
+  startTime?: string;
+  completionTime?: string;
+  /** Pods the Job counted (failed + succeeded + active); disruptions the policy ignores are not counted. */
+  attempts: number;
+  passed?: boolean;
+  exitCode?: number;
+  reason?: string;
+  message?: string;
+  podName?: string;
+  /** From the run's start to its last attempt's host starting: scheduling, image pull, the sidecar. */
+  startDelaySeconds?: number;
+  compileMillis?: number;
+  instantiateMillis?: number;
+  runMillis?: number;
+}
+
 export interface WasiAppStatus {
   phase?: WasiAppPhase;
   conditions?: Condition[];
   result?: WasiAppResult;
   podName?: string;
+  jobName?: string;
   startTime?: string;
   completionTime?: string;
   observedGeneration?: number;
+  /** The last runs, oldest first, at most spec.runsHistoryLimit. */
+  runs?: WasiAppRun[];
+  lastRun?: WasiAppRun;
+  lastSuccessfulTime?: string;
+  succeededRuns?: number;
+  failedRuns?: number;
+  /** The last wasi-operator.dev/rerun value a run was started for. */
+  observedRerun?: string;
+  /** For a schedule: when the CronJob last started a run. */
+  lastScheduleTime?: string;
 }
 
 export interface WasiApp {

@@ -9,6 +9,7 @@ commands:
                              run the seed as a WasiApp on the local cluster's real node and print its result
                              (--local: without Kubernetes: redis-server + daprd + wasi-host)
   smoke [flags]              check an installed operator: run the seed's WasiApp on the cluster and print its result
+  rerun NAME [-n NS] [--wait] start a new run of a WasiApp's current spec (see rerun --help)
   controller [flags]         run the WasiApp controller (see --help)
   cluster up|down|status     a local cluster of real Kubernetes, --node for a real node (see cluster --help)
   tools ensure NAME|--all    build the pinned Go tools into the cache (Dapr, etcd, Kubernetes, helm, containerd, …)
@@ -23,6 +24,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   images: async () => (await import('./images-command.js')).imagesCommand,
   demo: async () => (await import('./demo-command.js')).demoCommand,
   smoke: async () => (await import('./smoke-command.js')).smokeCommand,
+  rerun: async () => (await import('./rerun-command.js')).rerunCommand,
   controller: async () => (await import('./controller-command.js')).controllerCommand,
   cluster: async () => (await import('./cluster-command.js')).clusterCommand,
 };

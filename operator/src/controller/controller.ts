@@ -52,11 +52,14 @@ export class Controller {
       caches: {
         apps: this.watches.apps,
         pods: this.watches.pods,
+        jobs: this.watches.jobs,
+        cronJobs: this.watches.cronJobs,
         components: this.watches.components,
         storeRevision: (namespace, store) => this.watches.storeRevision(namespace, store),
       },
       events: deps.events,
       log: deps.log,
+      metrics: deps.metrics,
     });
   }
 

@@ -24,8 +24,9 @@ export type EventType = typeof EVENT_NORMAL | typeof EVENT_WARNING;
 
 export const REASON_COMPONENT_APPLIED = 'ComponentApplied';
 export const REASON_COMPONENT_NOT_FOUND = 'ComponentNotFound';
-export const REASON_POD_CREATED = 'PodCreated';
-export const REASON_OUTDATED_POD_DELETED = 'OutdatedPodDeleted';
+export const REASON_JOB_CREATED = 'JobCreated';
+export const REASON_CRONJOB_APPLIED = 'CronJobApplied';
+export const REASON_OUTDATED_JOB_DELETED = 'OutdatedJobDeleted';
 export const REASON_OUTDATED_COMPONENT_DELETED = 'OutdatedComponentDeleted';
 export const REASON_SUCCEEDED = 'Succeeded';
 export const REASON_FAILED = 'Failed';

@@ -1,7 +1,7 @@
 // Work-queue keys are "namespace/name" of a WasiApp; children map to their
 // owner's key through the controller owner reference.
 import type { KubernetesObject, V1OwnerReference } from '@kubernetes/client-node';
-import { API_GROUP, WASIAPP_KIND } from '../api/names.js';
+import { API_GROUP, WASIAPP_ANNOTATION, WASIAPP_KIND } from '../api/names.js';
 
 export interface ObjectKey {
   namespace: string;
@@ -31,4 +31,15 @@ export function ownerKeyOf(obj: KubernetesObject): string | undefined {
   const owner = wasiAppOwnerOf(obj);
   if (!owner) return undefined;
   return `${obj.metadata?.namespace ?? ''}/${owner.name}`;
+}
+
+/**
+ * The key of the WasiApp a run's Job or Pod belongs to. Its controller is a
+ * Job (or, for a scheduled run's Job, a CronJob), so the app's name travels
+ * in an annotation the operator puts on both.
+ */
+export function runAppKeyOf(obj: KubernetesObject): string | undefined {
+  const name = obj.metadata?.annotations?.[WASIAPP_ANNOTATION];
+  if (name) return `${obj.metadata?.namespace ?? ''}/${name}`;
+  return ownerKeyOf(obj);
 }

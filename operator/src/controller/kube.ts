@@ -41,6 +41,8 @@ function describe(obj: KubernetesObject): string {
 /** The kinds the controller applies, by apiVersion/kind: their collection's plural. */
 const APPLIED_PLURALS: Record<string, string> = {
   'v1/Pod': 'pods',
+  'batch/v1/Job': 'jobs',
+  'batch/v1/CronJob': 'cronjobs',
   [`${DAPR_COMPONENT_GROUP}/${DAPR_COMPONENT_VERSION}/Component`]: DAPR_COMPONENT_PLURAL,
 };
 
@@ -79,6 +81,42 @@ export async function deletePod(clients: KubeClients, namespace: string, name: s
   } catch (err) {
     if (isNotFound(err) || apiCode(err) === 409) return;
     throw new WasiOperatorError('ERR_DELETE_POD', `cannot delete pod ${namespace}/${name}: ${apiErrorMessage(err)}`, { cause: err });
+  }
+}
+
+/**
+ * Deletes a run's Job (or a CronJob) if it is still the one we looked at;
+ * its Pods go with it in the background. Gone already is fine.
+ */
+export async function deleteBatchObject(
+  clients: KubeClients,
+  plural: 'jobs' | 'cronjobs',
+  namespace: string,
+  name: string,
+  uid: string | undefined,
+): Promise<void> {
+  try {
+    await clients.api.request('DELETE', `${watchPath('batch/v1', plural, namespace)}/${name}`, {
+      body: { propagationPolicy: 'Background', ...(uid ? { preconditions: { uid } } : {}) },
+    });
+  } catch (err) {
+    if (isNotFound(err) || apiCode(err) === 409) return;
+    const code = plural === 'jobs' ? 'ERR_DELETE_JOB' : 'ERR_DELETE_CRONJOB';
+    throw new WasiOperatorError(code, `cannot delete ${plural === 'jobs' ? 'Job' : 'CronJob'} ${namespace}/${name}: ${apiErrorMessage(err)}`, { cause: err });
+  }
+}
+
+/** Holds or releases a run that has not started (spec.suspend); the Job's other fields are immutable or ours alone. */
+export async function patchJobSuspend(clients: KubeClients, namespace: string, name: string, suspend: boolean): Promise<void> {
+  try {
+    await clients.api.request('PATCH', `${watchPath('batch/v1', 'jobs', namespace)}/${name}`, {
+      query: { fieldManager: FIELD_MANAGER },
+      body: { spec: { suspend } },
+      contentType: 'application/merge-patch+json',
+    });
+  } catch (err) {
+    if (isNotFound(err)) return;
+    throw new WasiOperatorError('ERR_PATCH_JOB', `cannot ${suspend ? 'suspend' : 'resume'} Job ${namespace}/${name}: ${apiErrorMessage(err)}`, { cause: err });
   }
 }
 

@@ -1,13 +1,14 @@
 // reconcile(key): reads the WasiApp and its children from the caches, makes
-// the children match (Component by server-side apply, the current
-// generation's Pod created once, older Pods deleted) and writes the status
-// only when it changed. It never knows which event woke it.
-import type { KubernetesObject, ObjectCache, V1OwnerReference, V1Pod } from '@kubernetes/client-node';
+// the children match (Component by server-side apply; the current run's Job
+// created once, or the schedule's CronJob applied; runs of older generations
+// that are still going deleted) and writes the status only when it changed.
+// It never knows which event woke it.
+import type { KubernetesObject, ObjectCache, V1CronJob, V1Job, V1OwnerReference, V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { OperatorConfig } from '../api/operator-config.js';
 import type { WasiApp, WasiAppStatus } from '../api/wasiapp.js';
 import type { DaprComponent } from '../api/dapr-component.js';
-import { API_GROUP, WASIAPP_KIND } from '../api/names.js';
+import { API_GROUP, RERUN_ANNOTATION, SPEC_HASH_ANNOTATION, WASIAPP_KIND } from '../api/names.js';
 import {
   buildSharedStateStoreComponent,
   describeStateStoreDifference,
@@ -15,10 +16,10 @@ import {
   wantsOperatorComponent,
   type StateStoreGroup,
 } from '../resources/component.js';
+import { buildRunCronJob, buildRunJob } from '../resources/job.js';
 import { LABEL_GENERATION } from '../resources/labels.js';
-import { componentNameFor } from '../resources/names.js';
+import { componentNameFor, cronJobNameFor, jobNameFor, scheduledRerunJobNameFor } from '../resources/names.js';
 import { controllerOf, isControlledBy } from '../resources/owner.js';
-import { buildHostPod } from '../resources/pod.js';
 import { isDaprEnabled } from '../resources/spec-defaults.js';
 import { WasiOperatorError } from '../util/errors.js';
 import { CoalescingFlight } from './coalescing-flight.js';
@@ -26,16 +27,18 @@ import { CONDITION_STATE_STORE_READY, findCondition } from './conditions.js';
 import {
   REASON_COMPONENT_APPLIED,
   REASON_FAILED,
+  REASON_CRONJOB_APPLIED,
+  REASON_JOB_CREATED,
   REASON_OUTDATED_COMPONENT_DELETED,
-  REASON_OUTDATED_POD_DELETED,
-  REASON_POD_CREATED,
+  REASON_OUTDATED_JOB_DELETED,
   REASON_SUCCEEDED,
   type EventRecorder,
 } from './events.js';
 import { deepEqual, mergePatch } from './json-diff.js';
 import { keyOf, parseKey } from './keys.js';
-import { applyObject, deleteComponent, deletePod, patchAppStatus, type KubeClients } from './kube.js';
-import { computeStatus, isFinishedGeneration, type StateStoreState } from './status.js';
+import { applyObject, deleteBatchObject, deleteComponent, patchAppStatus, patchJobSuspend, type KubeClients } from './kube.js';
+import { isFinishedRun, type RunObservation } from './run-record.js';
+import { computeStatus, newlyFinishedRuns, type StateStoreState } from './status.js';
 import type { ReconcileResult } from './workers.js';
 
 interface StoreGroupMemo {
@@ -54,8 +57,11 @@ export type ComponentObject = KubernetesObject & Partial<Pick<DaprComponent, 'sp
 
 export interface ReconcilerCaches {
   apps: ObjectCache<WasiApp>;
-  /** `byIndex(appKey, namespace)`: the Pods whose controller owner reference names that app. */
+  /** `byIndex(appKey, namespace)`: the Pods of that app's runs (keys.ts runAppKeyOf). */
   pods: ObjectCache<V1Pod> & { byIndex(appKey: string, namespace: string | undefined): ReadonlyArray<V1Pod> };
+  /** `byIndex(appKey, namespace)`: the Jobs of that app's runs, its own and its CronJob's. */
+  jobs: ObjectCache<V1Job> & { byIndex(appKey: string, namespace: string | undefined): ReadonlyArray<V1Job> };
+  cronJobs: ObjectCache<V1CronJob>;
   components: ObjectCache<ComponentObject>;
   /** Moves when the apps that want a store's Component change (not on their status writes); see storeGroup. */
   storeRevision(namespace: string, store: string): number;
@@ -67,8 +73,25 @@ export interface ReconcilerDeps {
   caches: ReconcilerCaches;
   events: EventRecorder;
   log: Logger;
+  metrics?: RunMetrics;
   now?: () => Date;
 }
+
+/** What the reconciler reports about each run that finished (metrics.ts). */
+export interface RunMetrics {
+  observeRunFinished(run: {
+    namespace: string;
+    app: string;
+    passed: boolean;
+    runMillis?: number;
+    compileMillis?: number;
+    instantiateMillis?: number;
+    startDelaySeconds?: number;
+  }): void;
+}
+
+/** The label the Job controller puts on each of a Job's Pods. */
+const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
 
 /** How long to trust that the watch delivers our own status write before looking again anyway. */
 const OWN_WRITE_GRACE_MS = 2000;
@@ -163,13 +186,19 @@ export class Reconciler {
     const log = this.deps.log.child({ wasiapp: key, generation: app.metadata.generation });
 
     const stateStore = await this.reconcileStateStore(app, log);
-    await this.deleteOutdatedPods(app, log);
-    const pod = stateStore.status === 'True' ? await this.reconcilePod(app, log) : { pod: this.currentPod(app), created: false };
-    // The new Pod's watch event brings this app back as a follow-up, which
+    const runs = await this.reconcileRuns(app, stateStore.status === 'True', log);
+    // The new Job's watch event brings this app back as a follow-up, which
     // writes the status then: one status write instead of two, and none
-    // between the Pod creates of a burst of new apps.
-    if (pod.created) return {};
-    const next = computeStatus({ app, pod: pod.pod, stateStore, now: this.now() });
+    // between the Job creates of a burst of new apps.
+    if (runs.created) return {};
+    const next = computeStatus({
+      app,
+      runs: this.observeRuns(app),
+      stateStore,
+      now: this.now(),
+      ...(runs.lastScheduleTime !== undefined && { lastScheduleTime: runs.lastScheduleTime }),
+      ...(runs.observedRerun !== undefined && { observedRerun: runs.observedRerun }),
+    });
     await this.writeStatus(key, app, next, log);
     return {};
   }
@@ -285,49 +314,148 @@ export class Reconciler {
     }
   }
 
-  /** Deletes the Pods of earlier generations (a spec change means a new Pod). */
-  private async deleteOutdatedPods(app: WasiApp, log: Logger): Promise<void> {
-    const generation = String(app.metadata.generation);
-    const outdated = this.ownedPods(app).filter(
-      (pod) => pod.metadata?.labels?.[LABEL_GENERATION] !== generation && !pod.metadata?.deletionTimestamp,
-    );
-    for (const pod of outdated) {
-      const podName = pod.metadata?.name as string;
-      await deletePod(this.deps.clients, app.metadata.namespace as string, podName, pod.metadata?.uid);
-      log.info({ pod: podName, podGeneration: pod.metadata?.labels?.[LABEL_GENERATION] }, 'deleted outdated host pod');
-      this.deps.events.normal(app, REASON_OUTDATED_POD_DELETED, `deleted pod ${podName} of an earlier generation`);
+  /**
+   * Makes the app's runs match its spec: with spec.schedule a CronJob that
+   * starts them, else one Job per generation; plus one Job per new
+   * wasi-operator.dev/rerun value. A run recorded in the status whose Job is
+   * gone (a TTL removed it) is not started again.
+   */
+  private async reconcileRuns(
+    app: WasiApp,
+    storeReady: boolean,
+    log: Logger,
+  ): Promise<{ created: boolean; lastScheduleTime?: string; observedRerun?: string }> {
+    const namespace = app.metadata.namespace as string;
+    const rerun = app.metadata.annotations?.[RERUN_ANNOTATION] || undefined;
+    const scheduled = app.spec.schedule !== undefined;
+    const wanted = new Set<string>();
+    let created = false;
+    let observedRerun: string | undefined;
+
+    const cronJob = scheduled ? await this.reconcileCronJob(app, storeReady, log) : undefined;
+    if (!scheduled) await this.deleteCronJob(app, log);
+
+    if (!scheduled) {
+      const name = jobNameFor(app, rerun);
+      wanted.add(name);
+      if (storeReady) created = await this.ensureRunJob(app, name, rerun ? 'Rerun' : 'Spec', log);
+      if (rerun) observedRerun = rerun;
+    } else if (rerun && rerun !== app.status?.observedRerun) {
+      const name = scheduledRerunJobNameFor(app, rerun);
+      wanted.add(name);
+      if (storeReady) {
+        created = await this.ensureRunJob(app, name, 'Rerun', log);
+        observedRerun = rerun;
+      }
     }
+    await this.deleteReplacedRuns(app, wanted, scheduled, log);
+    const lastScheduleTime = cronJob?.status?.lastScheduleTime;
+    return {
+      created,
+      ...(lastScheduleTime !== undefined && lastScheduleTime !== null && { lastScheduleTime: new Date(lastScheduleTime).toISOString().replace(/\.\d+Z$/, 'Z') }),
+      ...(observedRerun !== undefined && { observedRerun }),
+    };
   }
 
-  private async reconcilePod(app: WasiApp, log: Logger): Promise<{ pod: V1Pod | undefined; created: boolean }> {
-    const desired = buildHostPod(app, this.deps.config);
-    const podName = desired.metadata?.name as string;
-    const current = this.deps.caches.pods.get(podName, app.metadata.namespace);
+  /** Creates the run's Job once; holds or releases it with spec.suspend until it starts. */
+  private async ensureRunJob(app: WasiApp, name: string, trigger: 'Spec' | 'Rerun', log: Logger): Promise<boolean> {
+    const namespace = app.metadata.namespace as string;
+    const current = this.deps.caches.jobs.get(name, namespace);
     if (current) {
-      if (isControlledBy(current, app)) return { pod: current, created: false };
+      if (!isControlledBy(current, app)) {
+        throw new WasiOperatorError(
+          'ERR_JOB_NAME_TAKEN',
+          `Job ${namespace}/${name} exists and does not belong to WasiApp ${app.metadata.name}; delete or rename it`,
+        );
+      }
+      const suspend = app.spec.suspend === true && trigger === 'Spec';
+      const started = current.status?.startTime !== undefined && current.status?.startTime !== null;
+      if ((current.spec?.suspend === true) !== suspend && !(suspend && started)) {
+        await patchJobSuspend(this.deps.clients, namespace, name, suspend);
+        log.info({ job: name, suspend }, suspend ? 'suspended run job' : 'resumed run job');
+      }
+      return false;
+    }
+    // Recorded and gone: its TTL removed it, and its result stays in the status.
+    if (app.status?.runs?.some((run) => run.jobName === name)) return false;
+    // Jobs are immutable in their template: only ever applied when absent.
+    await applyObject(this.deps.clients, buildRunJob(app, this.deps.config, name, trigger));
+    log.info({ job: name, trigger }, 'created run job');
+    this.deps.events.normal(app, REASON_JOB_CREATED, `created Job ${name} (${trigger === 'Rerun' ? 'a rerun' : `generation ${app.metadata.generation}`})`);
+    return true;
+  }
+
+  /** Applies the schedule's CronJob when it differs from the spec (a hash of what we built says so). */
+  private async reconcileCronJob(app: WasiApp, storeReady: boolean, log: Logger): Promise<V1CronJob | undefined> {
+    const namespace = app.metadata.namespace as string;
+    const name = cronJobNameFor(app);
+    const current = this.deps.caches.cronJobs.get(name, namespace);
+    if (current && !isControlledBy(current, app)) {
       throw new WasiOperatorError(
-        'ERR_POD_NAME_TAKEN',
-        `pod ${app.metadata.namespace}/${podName} exists and does not belong to WasiApp ${app.metadata.name}; delete or rename it`,
+        'ERR_CRONJOB_NAME_TAKEN',
+        `CronJob ${namespace}/${name} exists and does not belong to WasiApp ${app.metadata.name}; delete or rename it`,
       );
     }
-    // A finished generation keeps its result; its Pod is not run again.
-    if (isFinishedGeneration(app)) return { pod: undefined, created: false };
-    // Pods are immutable in most fields: only ever applied when absent.
-    const created = await applyObject(this.deps.clients, desired);
-    log.info({ pod: podName }, 'created host pod');
-    this.deps.events.normal(app, REASON_POD_CREATED, `created pod ${podName}`);
-    return { pod: created, created: true };
+    if (!storeReady) return current;
+    const desired = buildRunCronJob(app, this.deps.config);
+    const hash = desired.metadata?.annotations?.[SPEC_HASH_ANNOTATION];
+    if (current && current.metadata?.annotations?.[SPEC_HASH_ANNOTATION] === hash) return current;
+    const applied = await applyObject(this.deps.clients, desired);
+    log.info({ cronJob: name, schedule: app.spec.schedule }, 'applied run cronjob');
+    this.deps.events.normal(app, REASON_CRONJOB_APPLIED, `applied CronJob ${name} (schedule "${app.spec.schedule}"${app.spec.suspend ? ', suspended' : ''})`);
+    return applied;
   }
 
-  private currentPod(app: WasiApp): V1Pod | undefined {
+  private async deleteCronJob(app: WasiApp, log: Logger): Promise<void> {
+    const namespace = app.metadata.namespace as string;
+    const current = this.deps.caches.cronJobs.get(cronJobNameFor(app), namespace);
+    if (!current || !isControlledBy(current, app) || current.metadata?.deletionTimestamp) return;
+    await deleteBatchObject(this.deps.clients, 'cronjobs', namespace, current.metadata?.name as string, current.metadata?.uid);
+    log.info({ cronJob: current.metadata?.name }, 'deleted run cronjob');
+  }
+
+  /**
+   * Runs still going that the spec no longer wants (an older generation, a
+   * rerun replaced by a newer one) are deleted, as a spec change replaced
+   * the running Pod before; finished runs that fell out of the history go too.
+   * A scheduled app's CronJob runs are the CronJob's to manage.
+   */
+  private async deleteReplacedRuns(app: WasiApp, wanted: ReadonlySet<string>, scheduled: boolean, log: Logger): Promise<void> {
+    const namespace = app.metadata.namespace as string;
+    const kept = new Set((app.status?.runs ?? []).map((run) => run.jobName));
     const generation = String(app.metadata.generation);
-    return this.ownedPods(app).find((pod) => pod.metadata?.labels?.[LABEL_GENERATION] === generation);
+    for (const job of this.jobsOf(app)) {
+      const name = job.metadata?.name as string;
+      if (wanted.has(name) || job.metadata?.deletionTimestamp || !isControlledBy(job, app)) continue;
+      const finished = isJobFinished(job);
+      const replaced = !finished && (!scheduled || job.metadata?.labels?.[LABEL_GENERATION] !== generation);
+      const trimmed = finished && app.status?.runs !== undefined && !kept.has(name) && !this.isUnrecorded(app, name);
+      if (!replaced && !trimmed) continue;
+      await deleteBatchObject(this.deps.clients, 'jobs', namespace, name, job.metadata?.uid);
+      log.info({ job: name, jobGeneration: job.metadata?.labels?.[LABEL_GENERATION], replaced }, 'deleted run job');
+      if (replaced) this.deps.events.normal(app, REASON_OUTDATED_JOB_DELETED, `deleted Job ${name}, a run the spec or a rerun replaced`);
+    }
   }
 
-  private ownedPods(app: WasiApp): V1Pod[] {
-    return this.deps.caches.pods
-      .byIndex(keyOf(app), app.metadata.namespace)
-      .filter((pod) => isControlledBy(pod, app));
+  /** A finished Job the status has not recorded yet (the write that records it comes after this reconcile's). */
+  private isUnrecorded(app: WasiApp, jobName: string): boolean {
+    const runs = app.status?.runs ?? [];
+    const oldest = runs[0]?.startTime;
+    const job = this.deps.caches.jobs.get(jobName, app.metadata.namespace);
+    const created = job?.metadata?.creationTimestamp ? new Date(job.metadata.creationTimestamp).toISOString() : '';
+    return oldest === undefined || created > oldest;
+  }
+
+  private jobsOf(app: WasiApp): V1Job[] {
+    return [...this.deps.caches.jobs.byIndex(keyOf(app), app.metadata.namespace)];
+  }
+
+  /** The app's runs that exist now: each Job with its Pods. */
+  private observeRuns(app: WasiApp): RunObservation[] {
+    const pods = this.deps.caches.pods.byIndex(keyOf(app), app.metadata.namespace);
+    return this.jobsOf(app)
+      .filter((job) => job.metadata?.uid !== undefined && belongsTo(job, app, this.deps.caches.cronJobs))
+      .map((job) => ({ job, pods: pods.filter((pod) => pod.metadata?.labels?.[JOB_NAME_LABEL] === job.metadata?.name) }));
   }
 
   private async writeStatus(key: string, app: WasiApp, next: WasiAppStatus, log: Logger): Promise<void> {
@@ -339,8 +467,19 @@ export class Reconciler {
     const updated = await patchAppStatus(this.deps.clients, app, mergePatch(previous, next));
     const replaced = app.metadata.resourceVersion;
     if (replaced && updated.metadata?.resourceVersion !== replaced) this.ownWrites.set(key, replaced);
-    log.info({ phase: next.phase, previousPhase: previous.phase }, 'updated status');
+    log.info({ phase: next.phase, previousPhase: previous.phase, run: next.jobName }, 'updated status');
     this.emitTransitionEvents(app, previous, next);
+    for (const run of newlyFinishedRuns(previous.runs ?? [], next.runs ?? [])) {
+      this.deps.metrics?.observeRunFinished({
+        namespace: app.metadata.namespace as string,
+        app: app.metadata.name as string,
+        passed: run.phase === 'Succeeded',
+        ...(run.runMillis !== undefined && { runMillis: run.runMillis }),
+        ...(run.compileMillis !== undefined && { compileMillis: run.compileMillis }),
+        ...(run.instantiateMillis !== undefined && { instantiateMillis: run.instantiateMillis }),
+        ...(run.startDelaySeconds !== undefined && { startDelaySeconds: run.startDelaySeconds }),
+      });
+    }
   }
 
   private emitTransitionEvents(app: WasiApp, previous: WasiAppStatus, next: WasiAppStatus): void {
@@ -350,11 +489,11 @@ export class Reconciler {
     if (store && store.status === 'False' && (storeBefore?.status !== 'False' || storeBefore.reason !== store.reason)) {
       events.warning(app, store.reason, store.message);
     }
-    const finishedNow = next.phase !== previous.phase || next.podName !== previous.podName;
-    if (!finishedNow) return;
-    const succeeded = findCondition(next.conditions, 'Succeeded');
-    if (next.phase === 'Succeeded') events.normal(app, REASON_SUCCEEDED, succeeded?.message ?? 'the guest passed');
-    if (next.phase === 'Failed') events.warning(app, REASON_FAILED, `${succeeded?.reason ?? 'Failed'}: ${succeeded?.message ?? ''}`);
+    // One event per run that finished, named by its Job.
+    for (const run of newlyFinishedRuns(previous.runs ?? [], next.runs ?? [])) {
+      if (run.phase === 'Succeeded') events.normal(app, REASON_SUCCEEDED, `run ${run.jobName}: ${run.message ?? 'the guest passed'}`);
+      else events.warning(app, REASON_FAILED, `run ${run.jobName}: ${run.reason ?? 'Failed'}: ${run.message ?? ''}`);
+    }
   }
 }
 
@@ -411,6 +550,19 @@ function isWasiAppRef(ref: V1OwnerReference): boolean {
  */
 function isOperatorComponent(component: ComponentObject): boolean {
   return (component.metadata?.ownerReferences ?? []).some(isWasiAppRef);
+}
+
+function isJobFinished(job: V1Job): boolean {
+  return job.status?.conditions?.some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True') ?? false;
+}
+
+/** The app's own Jobs, and those of the app's CronJob (a Job's controller is its CronJob). */
+function belongsTo(job: V1Job, app: WasiApp, cronJobs: ObjectCache<V1CronJob>): boolean {
+  if (isControlledBy(job, app)) return true;
+  const owner = controllerOf(job);
+  if (owner?.kind !== 'CronJob') return false;
+  const cronJob = cronJobs.get(owner.name, app.metadata.namespace);
+  return cronJob !== undefined && cronJob.metadata?.uid === owner.uid && isControlledBy(cronJob, app);
 }
 
 function isSubset(want: unknown, have: unknown): boolean {

@@ -1,19 +1,10 @@
 // The next WasiApp status as a pure function of the app (with its current
-// status), the current generation's host Pod and the state store's state.
-import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
-import { HOST_CONTAINER_NAME } from '../api/names.js';
-import type { Condition, ConditionStatus, WasiApp, WasiAppPhase, WasiAppResult, WasiAppStatus } from '../api/wasiapp.js';
-import {
-  CONDITION_READY,
-  CONDITION_STATE_STORE_READY,
-  CONDITION_SUCCEEDED,
-  findCondition,
-  kubeTime,
-  nextCondition,
-  type ConditionInput,
-} from './conditions.js';
-import { FETCH_CONTAINER_NAME } from '../resources/pod.js';
-import { messageTail, parseTerminationMessage } from './termination-message.js';
+// status, which is also the memory of runs whose Jobs are gone), the Jobs of
+// its runs with their Pods, and the state store's state.
+import type { Condition, ConditionStatus, WasiApp, WasiAppPhase, WasiAppResult, WasiAppRun, WasiAppStatus } from '../api/wasiapp.js';
+import { CONDITION_READY, CONDITION_STATE_STORE_READY, CONDITION_SUCCEEDED, kubeTime, nextCondition } from './conditions.js';
+import type { Verdict } from './pod-outcome.js';
+import { isFinishedRun, viewRun, viewVanishedRun, type RunObservation, type RunView } from './run-record.js';
 
 export interface StateStoreState {
   status: ConditionStatus;
@@ -23,178 +14,164 @@ export interface StateStoreState {
 
 export interface StatusInput {
   app: WasiApp;
-  /** The host Pod of the app's current generation, if it exists. */
-  pod: V1Pod | undefined;
+  /** The Jobs of the app's runs that exist now, with their Pods. */
+  runs: readonly RunObservation[];
   stateStore: StateStoreState;
   now: Date;
+  /** With spec.schedule: when its CronJob last started a Job. */
+  lastScheduleTime?: string;
+  /** The rerun annotation value a run has been started for. */
+  observedRerun?: string;
 }
 
-type Verdict = Omit<ConditionInput, 'type'>;
-
-interface PodOutcome {
-  phase: WasiAppPhase;
-  ready: Verdict;
-  succeeded: Verdict;
-  result?: WasiAppResult;
-  podName?: string;
-  startTime?: string;
-  completionTime?: string;
-}
-
-const CAMEL_CASE = /^[A-Z][A-Za-z0-9]*$/;
-const OUTPUT_IN_MESSAGE_CHARS = 256;
+export const DEFAULT_RUNS_HISTORY_LIMIT = 10;
 
 export function isTerminalPhase(phase: WasiAppPhase | undefined): boolean {
   return phase === 'Succeeded' || phase === 'Failed';
 }
 
-/** True when the app already finished the generation it has now (its Pod must not be recreated). */
-export function isFinishedGeneration(app: WasiApp): boolean {
-  return isTerminalPhase(app.status?.phase) && app.status?.observedGeneration === app.metadata.generation;
+export function runsHistoryLimitOf(app: WasiApp): number {
+  return app.spec.runsHistoryLimit ?? DEFAULT_RUNS_HISTORY_LIMIT;
 }
 
 export function computeStatus(input: StatusInput): WasiAppStatus {
-  const { app, pod, stateStore, now } = input;
+  const { app, stateStore, now } = input;
   const previous = app.status ?? {};
   const generation = app.metadata.generation;
-  const outcome = pod ? outcomeFromPod(pod, previous, now) : outcomeWithoutPod(app, stateStore);
+
+  const { runs, views } = mergeRuns(previous.runs ?? [], input.runs, now, runsHistoryLimitOf(app));
+  // Without a schedule, a new generation starts over: the phase, conditions
+  // and result speak of its runs only (older ones stay in the history). A
+  // schedule's runs go on across spec changes.
+  const relevant = app.spec.schedule !== undefined ? runs : runs.filter((run) => run.generation === generation);
+  const latest = relevant.at(-1);
+  const latestFinished = [...relevant].reverse().find(isFinishedRun);
+  const latestView = latest ? views.get(latest.jobName) : undefined;
+  const finishedView = latestFinished ? views.get(latestFinished.jobName) : undefined;
+
+  const ready: Verdict = latest
+    ? (latestView?.ready ?? keptReady(previous, latest))
+    : notStartedVerdict(app, stateStore);
+  const succeeded: Verdict = latestFinished
+    ? (finishedView?.succeeded ?? verdictOfRecord(latestFinished))
+    : (latestView?.succeeded ?? { status: 'Unknown', reason: 'Pending', message: 'the guest has not run yet' });
 
   const conditions: Condition[] = [
     nextCondition(previous.conditions, { type: CONDITION_STATE_STORE_READY, ...stateStore }, generation, now),
-    nextCondition(previous.conditions, { type: CONDITION_READY, ...outcome.ready }, generation, now),
-    nextCondition(previous.conditions, { type: CONDITION_SUCCEEDED, ...outcome.succeeded }, generation, now),
+    nextCondition(previous.conditions, { type: CONDITION_READY, ...ready }, generation, now),
+    nextCondition(previous.conditions, { type: CONDITION_SUCCEEDED, ...succeeded }, generation, now),
   ];
+  const newlyFinished = newlyFinishedRuns(previous.runs ?? [], runs);
+  const lastSuccessfulTime = [previous.lastSuccessfulTime, ...runs.filter((r) => r.phase === 'Succeeded').map((r) => r.completionTime)]
+    .filter((t): t is string => t !== undefined)
+    .sort()
+    .at(-1);
   return compact({
-    phase: outcome.phase,
+    phase: latest?.phase ?? 'Pending',
     conditions,
-    result: outcome.result,
-    podName: outcome.podName,
-    startTime: outcome.startTime,
-    completionTime: outcome.completionTime,
+    result: resultOf(latestFinished, finishedView, previous),
+    podName: latest?.podName,
+    jobName: latest?.jobName,
+    startTime: latest?.startTime,
+    completionTime: latest?.completionTime,
     observedGeneration: generation,
+    runs: runs.length > 0 ? runs : undefined,
+    lastRun: runs.at(-1),
+    lastSuccessfulTime,
+    succeededRuns: (previous.succeededRuns ?? 0) + newlyFinished.filter((r) => r.phase === 'Succeeded').length,
+    failedRuns: (previous.failedRuns ?? 0) + newlyFinished.filter((r) => r.phase === 'Failed').length,
+    observedRerun: input.observedRerun ?? previous.observedRerun,
+    lastScheduleTime: input.lastScheduleTime ?? previous.lastScheduleTime,
   });
 }
 
-function outcomeWithoutPod(app: WasiApp, stateStore: StateStoreState): PodOutcome {
-  const previous = app.status ?? {};
-  if (isFinishedGeneration(app)) {
-    // The finished Pod is gone (deleted by hand or by a node cleanup); the
-    // result it reported stays, and the Pod is not run again.
-    return {
-      phase: previous.phase as WasiAppPhase,
-      ready: verdictOf(findCondition(previous.conditions, CONDITION_READY), 'Completed', 'the host pod has finished'),
-      succeeded: verdictOf(findCondition(previous.conditions, CONDITION_SUCCEEDED), 'Completed', 'the host pod has finished'),
-      result: previous.result,
-      podName: previous.podName,
-      startTime: previous.startTime,
-      completionTime: previous.completionTime,
-    };
+/**
+ * The recorded runs updated from the Jobs that exist, new Jobs appended in
+ * the order they were made, oldest dropped beyond `limit`.
+ */
+function mergeRuns(
+  previousRuns: readonly WasiAppRun[],
+  observations: readonly RunObservation[],
+  now: Date,
+  limit: number,
+): { runs: WasiAppRun[]; views: Map<string, RunView> } {
+  const byJob = new Map(observations.map((o) => [o.job.metadata?.name ?? '', o]));
+  const views = new Map<string, RunView>();
+  const runs: WasiAppRun[] = [];
+  for (const recorded of previousRuns) {
+    const observation = byJob.get(recorded.jobName);
+    if (!observation) {
+      runs.push(viewVanishedRun(recorded, now));
+      continue;
+    }
+    const view = viewRun(observation, recorded, now);
+    views.set(recorded.jobName, view);
+    runs.push(view.run);
+    byJob.delete(recorded.jobName);
   }
-  const ready: Verdict =
-    stateStore.status === 'True'
-      ? { status: 'False', reason: 'PodNotCreated', message: 'the host pod has not been created yet' }
-      : { status: 'False', reason: 'StateStoreNotReady', message: `waiting for the state store: ${stateStore.message}` };
-  return { phase: 'Pending', ready, succeeded: { status: 'Unknown', reason: 'Pending', message: 'the guest has not run yet' } };
+  // A Job made before the oldest recorded run and never recorded was trimmed
+  // from the history (the reconciler deletes it): not a new run.
+  const oldest = previousRuns[0]?.startTime;
+  const fresh = [...byJob.values()]
+    .filter((o) => oldest === undefined || (kubeTime(o.job.metadata?.creationTimestamp) ?? oldest) >= oldest)
+    .sort((a, b) => createdAt(a).localeCompare(createdAt(b)));
+  for (const observation of fresh) {
+    const view = viewRun(observation, undefined, now);
+    views.set(view.run.jobName, view);
+    runs.push(view.run);
+  }
+  return { runs: runs.slice(Math.max(0, runs.length - Math.max(limit, 1))), views };
 }
 
-function outcomeFromPod(pod: V1Pod, previous: WasiAppStatus, now: Date): PodOutcome {
-  const podName = pod.metadata?.name ?? '';
-  const samePod = previous.podName === podName;
-  const host = pod.status?.containerStatuses?.find((c) => c.name === HOST_CONTAINER_NAME);
-  const startTime = kubeTime(pod.status?.startTime) ?? (samePod ? previous.startTime : undefined);
-  const base = { podName, startTime };
-
-  const terminated = host?.state?.terminated;
-  if (terminated) {
-    const completionTime =
-      kubeTime(terminated.finishedAt) ?? (samePod && previous.completionTime ? previous.completionTime : kubeTime(now));
-    return { ...base, completionTime, ...outcomeFromTermination(podName, host) };
-  }
-  const podPhase = pod.status?.phase;
-  const failedInit = pod.status?.initContainerStatuses?.find((c) => (c.state?.terminated?.exitCode ?? 0) !== 0);
-  if (podPhase === 'Failed' && failedInit) {
-    const terminated = failedInit.state!.terminated!;
-    const tail = messageTail(terminated.message);
-    return {
-      ...base,
-      completionTime: kubeTime(terminated.finishedAt) ?? (samePod && previous.completionTime ? previous.completionTime : kubeTime(now)),
-      phase: 'Failed',
-      ready: { status: 'False', reason: 'Completed', message: `pod ${podName} has finished` },
-      succeeded: {
-        status: 'False',
-        reason: failedInit.name === FETCH_CONTAINER_NAME ? 'ModuleFetchFailed' : 'InitContainerFailed',
-        message:
-          `init container ${failedInit.name} in pod ${podName} exited with code ${terminated.exitCode}` +
-          ` (${terminated.reason || 'no reason given'})${tail ? `: ${tail}` : ''}`,
-      },
-    };
-  }
-  if (podPhase === 'Failed' || podPhase === 'Succeeded') {
-    const detail = [pod.status?.reason, pod.status?.message].filter(Boolean).join(': ');
-    const message =
-      podPhase === 'Failed'
-        ? `pod ${podName} failed before ${HOST_CONTAINER_NAME} reported a result${detail ? `: ${detail}` : ''}`
-        : `pod ${podName} finished without a terminated ${HOST_CONTAINER_NAME} container`;
-    return {
-      ...base,
-      completionTime: samePod && previous.completionTime ? previous.completionTime : kubeTime(now),
-      phase: 'Failed',
-      ready: { status: 'False', reason: 'Completed', message: `pod ${podName} has finished` },
-      succeeded: { status: 'False', reason: podPhase === 'Failed' ? 'PodFailed' : 'InvalidResult', message },
-    };
-  }
-  if (host?.state?.running) {
-    return {
-      ...base,
-      phase: 'Running',
-      ready: { status: 'True', reason: 'Running', message: `${HOST_CONTAINER_NAME} is running in pod ${podName}` },
-      succeeded: { status: 'Unknown', reason: 'Running', message: 'the guest is running' },
-    };
-  }
-  return { ...base, phase: 'Pending', ready: pendingVerdict(pod, host), succeeded: { status: 'Unknown', reason: 'Pending', message: 'the guest has not run yet' } };
+function createdAt(observation: RunObservation): string {
+  return `${kubeTime(observation.job.metadata?.creationTimestamp) ?? ''}/${observation.job.metadata?.name ?? ''}`;
 }
 
-function pendingVerdict(pod: V1Pod, host: V1ContainerStatus | undefined): Verdict {
-  const podName = pod.metadata?.name ?? '';
-  const waiting = host?.state?.waiting;
-  if (waiting?.reason && CAMEL_CASE.test(waiting.reason)) {
-    return { status: 'False', reason: waiting.reason, message: waiting.message || `${HOST_CONTAINER_NAME} in pod ${podName} is waiting` };
-  }
-  const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
-  if (scheduled?.status === 'False') {
-    return { status: 'False', reason: 'PodUnschedulable', message: scheduled.message || `pod ${podName} cannot be scheduled` };
-  }
-  return { status: 'False', reason: 'PodCreated', message: `pod ${podName} is pending` };
+/** Runs that finished between two statuses: counted once, announced once. */
+export function newlyFinishedRuns(before: readonly WasiAppRun[], after: readonly WasiAppRun[]): WasiAppRun[] {
+  const finishedBefore = new Set(before.filter(isFinishedRun).map((r) => r.jobName));
+  return after.filter((r) => isFinishedRun(r) && !finishedBefore.has(r.jobName));
 }
 
-function outcomeFromTermination(podName: string, host: V1ContainerStatus): Pick<PodOutcome, 'phase' | 'ready' | 'succeeded' | 'result'> {
-  const terminated = host.state!.terminated!;
-  const ready: Verdict = { status: 'False', reason: 'Completed', message: `${HOST_CONTAINER_NAME} has finished in pod ${podName}` };
-  const parsed = parseTerminationMessage(terminated.message);
-  if (!parsed.ok) {
-    const tail = messageTail(terminated.message);
-    const message =
-      `${HOST_CONTAINER_NAME} in pod ${podName} terminated with exit code ${terminated.exitCode}` +
-      ` (${terminated.reason || 'no reason given'}) without a valid result: ${parsed.problem}` +
-      (tail ? `; termination message: ${tail}` : '');
-    const result: WasiAppResult = { passed: false, exitCode: terminated.exitCode, reason: 'InvalidResult' };
-    if (tail) result.output = tail;
-    return { phase: 'Failed', ready, succeeded: { status: 'False', reason: 'InvalidResult', message }, result };
+function notStartedVerdict(app: WasiApp, stateStore: StateStoreState): Verdict {
+  if (stateStore.status !== 'True') {
+    return { status: 'False', reason: 'StateStoreNotReady', message: `waiting for the state store: ${stateStore.message}` };
   }
-  const { result } = parsed;
-  if (result.passed) {
-    const timing = result.runMillis !== undefined ? ` in ${result.runMillis} ms` : '';
-    return { phase: 'Succeeded', ready, succeeded: { status: 'True', reason: 'GuestPassed', message: `the guest passed${timing}` }, result };
+  if (app.spec.schedule !== undefined) {
+    return app.spec.suspend
+      ? { status: 'False', reason: 'Suspended', message: 'the schedule is suspended (spec.suspend)' }
+      : { status: 'False', reason: 'Scheduled', message: `waiting for the schedule "${app.spec.schedule}" to start a run` };
   }
-  const reason = result.reason && CAMEL_CASE.test(result.reason) ? result.reason : 'GuestFailed';
-  const output = result.output ? `; output: ${messageTail(result.output, OUTPUT_IN_MESSAGE_CHARS)}` : '';
-  const message = `the guest failed (${result.reason ?? 'no reason given'}, exit code ${result.exitCode})${output}`;
-  return { phase: 'Failed', ready, succeeded: { status: 'False', reason, message }, result };
+  return { status: 'False', reason: 'JobNotCreated', message: 'the run has not been created yet' };
 }
 
-function verdictOf(condition: Condition | undefined, reason: string, message: string): Verdict {
-  if (!condition) return { status: 'Unknown', reason, message };
-  return { status: condition.status, reason: condition.reason, message: condition.message };
+/** Ready of a finished run whose Job is gone: as it was when the Job was there. */
+function keptReady(previous: WasiAppStatus, latest: WasiAppRun): Verdict {
+  const before = previous.conditions?.find((c) => c.type === CONDITION_READY);
+  if (before && previous.jobName === latest.jobName && isFinishedRun(latest)) return { status: before.status, reason: before.reason, message: before.message };
+  return { status: 'False', reason: 'Completed', message: `the run's Job ${latest.jobName} has finished` };
+}
+
+function verdictOfRecord(run: WasiAppRun): Verdict {
+  if (run.phase === 'Succeeded') return { status: 'True', reason: run.reason ?? 'GuestPassed', message: run.message ?? 'the guest passed' };
+  return { status: 'False', reason: run.reason ?? 'GuestFailed', message: run.message ?? 'the guest failed' };
+}
+
+/** The host's result of the latest finished run: fresh from its Pod, else as recorded when its Pod still existed. */
+function resultOf(latestFinished: WasiAppRun | undefined, view: RunView | undefined, previous: WasiAppStatus): WasiAppResult | undefined {
+  if (!latestFinished) return undefined;
+  if (view?.result) return view.result;
+  if (previous.result && previous.lastRun?.jobName === latestFinished.jobName) return previous.result;
+  if (previous.result && previous.jobName === latestFinished.jobName) return previous.result;
+  // Recorded without its output: what the run record kept.
+  return compact({
+    passed: latestFinished.passed ?? latestFinished.phase === 'Succeeded',
+    exitCode: latestFinished.exitCode ?? (latestFinished.phase === 'Succeeded' ? 0 : 1),
+    reason: latestFinished.phase === 'Succeeded' ? undefined : latestFinished.reason,
+    compileMillis: latestFinished.compileMillis,
+    instantiateMillis: latestFinished.instantiateMillis,
+    runMillis: latestFinished.runMillis,
+  });
 }
 
 function compact<T extends object>(value: T): T {

@@ -8,7 +8,7 @@
 // Priorities (see workqueue.ts): an app whose current generation the
 // operator has not yet acted on is new work and goes first; everything a
 // child's change, a store group or our own status write wakes is a follow-up.
-import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
+import type { KubernetesObject, V1CronJob, V1Job, V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import {
   API_GROUP_VERSION,
@@ -19,7 +19,7 @@ import {
 } from '../api/names.js';
 import type { WasiApp } from '../api/wasiapp.js';
 import { ResilientInformer, trimMetadata, watchPath, type ObjectCache } from './informers.js';
-import { keyOf, ownerKeyOf } from './keys.js';
+import { keyOf, ownerKeyOf, runAppKeyOf } from './keys.js';
 import type { Priority } from './workqueue.js';
 import { isNotFound, type KubeClients } from './kube.js';
 import { compareByAge, wantsOperatorComponent } from '../resources/component.js';
@@ -34,6 +34,18 @@ import type { ComponentObject } from './reconcile.js';
 function trimPod(pod: V1Pod): void {
   trimMetadata(pod);
   pod.spec = undefined;
+}
+
+/** Cached Jobs keep their metadata, status and the spec fields a run's status reads; not the Pod template. */
+function trimJob(job: V1Job): void {
+  trimMetadata(job);
+  if (job.spec) job.spec = { backoffLimit: job.spec.backoffLimit, suspend: job.spec.suspend, activeDeadlineSeconds: job.spec.activeDeadlineSeconds } as V1Job['spec'];
+}
+
+/** Cached CronJobs keep the spec-hash annotation and their status. */
+function trimCronJob(cronJob: V1CronJob): void {
+  trimMetadata(cronJob);
+  cronJob.spec = undefined as unknown as V1CronJob['spec'];
 }
 
 /** One informer per watched namespace (or one for all), read as a single cache. */
@@ -79,6 +91,8 @@ export function isNewWork(app: WasiApp): boolean {
 export interface Watches {
   apps: InformerGroup<WasiApp>;
   pods: InformerGroup<V1Pod>;
+  jobs: InformerGroup<V1Job>;
+  cronJobs: InformerGroup<V1CronJob>;
   components: InformerGroup<ComponentObject>;
   /** Moves when an app joins, leaves or changes within the apps that want the Component `store` of `namespace`. */
   storeRevision(namespace: string, store: string): number;
@@ -104,6 +118,10 @@ export function createWatches(options: WatchOptions): Watches {
 
   const enqueueOwner = (obj: KubernetesObject): void => {
     const key = ownerKeyOf(obj);
+    if (key) enqueue(key, 'low');
+  };
+  const enqueueRunApp = (obj: KubernetesObject): void => {
+    const key = runAppKeyOf(obj);
     if (key) enqueue(key, 'low');
   };
 
@@ -208,10 +226,35 @@ export function createWatches(options: WatchOptions): Watches {
         path: watchPath('v1', 'pods', ns || undefined),
         labelSelector: podSelector,
         log,
-        handlers: { onAdd: enqueueOwner, onUpdate: enqueueOwner, onDelete: enqueueOwner },
+        handlers: { onAdd: enqueueRunApp, onUpdate: enqueueRunApp, onDelete: enqueueRunApp },
         trim: trimPod,
-        // A reconcile finds its app's Pods by owner instead of scanning every Pod of the namespace.
-        indexBy: ownerKeyOf,
+        // A reconcile finds its app's Pods by app instead of scanning every Pod of the namespace.
+        indexBy: runAppKeyOf,
+      }),
+  );
+  const jobs = group<V1Job>(
+    (ns) =>
+      new ResilientInformer<V1Job>({
+        name: 'jobs',
+        api,
+        path: watchPath('batch/v1', 'jobs', ns || undefined),
+        labelSelector: podSelector,
+        log,
+        handlers: { onAdd: enqueueRunApp, onUpdate: enqueueRunApp, onDelete: enqueueRunApp },
+        trim: trimJob,
+        indexBy: runAppKeyOf,
+      }),
+  );
+  const cronJobs = group<V1CronJob>(
+    (ns) =>
+      new ResilientInformer<V1CronJob>({
+        name: 'cronjobs',
+        api,
+        path: watchPath('batch/v1', 'cronjobs', ns || undefined),
+        labelSelector: podSelector,
+        log,
+        handlers: { onAdd: enqueueOwner, onUpdate: enqueueOwner, onDelete: enqueueOwner },
+        trim: trimCronJob,
       }),
   );
   const components = group<ComponentObject>(
@@ -230,16 +273,18 @@ export function createWatches(options: WatchOptions): Watches {
   return {
     apps,
     pods,
+    jobs,
+    cronJobs,
     components,
     storeRevision: (namespace, store) => storeRevisions.get(`${namespace}/${store}`) ?? 0,
-    synced: () => apps.synced && pods.synced && components.synced,
+    synced: () => apps.synced && pods.synced && jobs.synced && cronJobs.synced && components.synced,
     // Children first, so the first reconciles of the apps see them.
     start: async () => {
-      await Promise.all([pods.start(), components.start()]);
+      await Promise.all([pods.start(), jobs.start(), cronJobs.start(), components.start()]);
       await apps.start();
     },
     stop: async () => {
-      await Promise.all([apps.stop(), pods.stop(), components.stop()]);
+      await Promise.all([apps.stop(), pods.stop(), jobs.stop(), cronJobs.stop(), components.stop()]);
     },
   };
 }

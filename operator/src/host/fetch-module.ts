@@ -12,7 +12,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { WasiOperatorError } from '../util/errors.js';
 import { fetchUrlProblem, parseFetchArgs, type FetchOptions, type ParsedFetchCommand } from './fetch-args.js';
 import { HostError, HostErrorCode } from './host-errors.js';
-import { EXIT_HOST_FAILURE } from './verdict.js';
+import { EXIT_HOST_FAILURE, EXIT_RETRYABLE_HOST_FAILURE } from './verdict.js';
 
 /** One stable code per way a download fails; every one of them exits 2. */
 export const FetchErrorCode = {
@@ -285,6 +285,8 @@ export async function fetchCommand(argv: readonly string[]): Promise<number> {
   } catch (err) {
     const message = err instanceof WasiOperatorError ? err.message : `fetch failed unexpectedly: ${messageOf(err)}`;
     process.stderr.write(`wasi-host fetch: ${message}\n`);
-    return EXIT_HOST_FAILURE;
+    // The network may be better on the next attempt; a wrong digest, size or URL will not.
+    const transient = err instanceof FetchError && (err.code === FetchErrorCode.Network || err.code === FetchErrorCode.Timeout);
+    return transient ? EXIT_RETRYABLE_HOST_FAILURE : EXIT_HOST_FAILURE;
   }
 }

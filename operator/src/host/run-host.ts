@@ -16,7 +16,7 @@ import { buildResultJson, type ResultSummary } from './result.js';
 import { resultPath, writeResult } from './result-file.js';
 import { runGuest } from './run-guest.js';
 import { sidecarFromEnv, sidecarGuestEnv, type Sidecar } from './sidecar-endpoint.js';
-import { EXIT_HOST_FAILURE, ResultReason, verdictOf } from './verdict.js';
+import { EXIT_HOST_FAILURE, EXIT_RETRYABLE_HOST_FAILURE, ResultReason, verdictOf } from './verdict.js';
 
 const MIB = 2 ** 20;
 
@@ -85,9 +85,10 @@ export async function runHost(options: HostOptions, processEnv: NodeJS.ProcessEn
     const hostError = err instanceof HostError ? err : new HostError(HostErrorCode.Internal, `host failure: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     hostLog.error({ err: hostError }, 'host failed');
     const reason = hostFailureReason(hostError);
-    const summary: ResultSummary = { exitCode: EXIT_HOST_FAILURE, passed: false, reason, compileMillis, instantiateMillis: 0, runMillis: 0 };
+    const exitCode = reason === ResultReason.SidecarUnavailable ? EXIT_RETRYABLE_HOST_FAILURE : EXIT_HOST_FAILURE;
+    const summary: ResultSummary = { exitCode, passed: false, reason, compileMillis, instantiateMillis: 0, runMillis: 0 };
     writeResult(resultFile, buildResultJson(summary, new TextEncoder().encode(hostError.message)));
-    return EXIT_HOST_FAILURE;
+    return exitCode;
   } finally {
     await thread?.stop();
     if (options.daprShutdown && sidecar && sidecarClient) await sidecarClient.shutdownSidecar(sidecar);

@@ -1,5 +1,6 @@
 // Turns how a guest ended into the host's exit code and the result's
 // `passed` and `reason`. Pure, so every rule has a table test.
+import { HOST_FAILURE_EXIT_CODE } from '../api/names.js';
 import type { GuestEnd } from './guest-outcome.js';
 
 export const ResultReason = {
@@ -15,7 +16,16 @@ export const ResultReason = {
 export type ResultReason = (typeof ResultReason)[keyof typeof ResultReason];
 
 export const EXIT_TRAP = 1;
-export const EXIT_HOST_FAILURE = 2;
+/** A guest that exited 0 but did not pass (no success output): the run failed, so the process does too. */
+export const EXIT_NOT_PASSED = 1;
+/**
+ * Something around the guest that a retry may fix (the sidecar did not come
+ * up, a module download failed on the network): the run's Job retries it
+ * within spec.retries.
+ */
+export const EXIT_RETRYABLE_HOST_FAILURE = 2;
+/** The host cannot load or run the module: a run's Job fails at once on it (see resources/job.ts). */
+export const EXIT_HOST_FAILURE = HOST_FAILURE_EXIT_CODE;
 export const EXIT_TIMEOUT = 124;
 
 export interface Verdict {
@@ -62,7 +72,7 @@ export function verdictOf(input: VerdictInput): Verdict {
         return { exitCode, passed: false, reason: nearMemoryCap(input) ? ResultReason.MemoryLimit : ResultReason.ExitCode };
       }
       if (input.successOutput !== undefined && !input.successSeen) {
-        return { exitCode, passed: false, reason: ResultReason.SuccessOutputMissing };
+        return { exitCode: EXIT_NOT_PASSED, passed: false, reason: ResultReason.SuccessOutputMissing };
       }
       return { exitCode, passed: true, reason: null };
     }

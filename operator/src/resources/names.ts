@@ -9,18 +9,50 @@ const DNS_LABEL_MAX = 63;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /**
- * `<name>-g<generation>`: a spec change (new generation) gets a new Pod, so the
- * finished Pod of the old spec is never mistaken for the new one. Pod names are
- * kept to a DNS label (the Pod's hostname is its name): a WasiApp name with
- * dots, or one too long for the suffix, becomes `<prefix>-<hash>-g<generation>`,
- * the hash of the full name keeping two such apps apart.
+ * `<name>-g<generation>`: a spec change (new generation) gets a new run, so the
+ * finished run of the old spec is never mistaken for the new one. Names are
+ * kept to a DNS label (a Job's name is a label value, its Pods' hostnames
+ * derive from it): a WasiApp name with dots, or one too long for the suffix,
+ * becomes `<prefix>-<hash>-g<generation>`, the hash of the full name keeping
+ * two such apps apart.
  */
 export function podNameFor(app: WasiApp): string {
-  const name = requireName(app);
-  const suffix = `-g${requireGeneration(app)}`;
+  return dnsLabelWithSuffix(requireName(app), `-g${requireGeneration(app)}`);
+}
+
+/**
+ * The Job of a run: `<name>-g<generation>`, and `-r<hash>` after it for a
+ * rerun asked for with the annotation value `rerun`. Deterministic, so a
+ * restarted operator finds the run it started instead of starting another.
+ * Kept 6 characters short of a DNS label: the Job controller names its Pods
+ * `<job>-<5 random>`.
+ */
+export function jobNameFor(app: WasiApp, rerun: string | undefined): string {
+  const suffix = `-g${requireGeneration(app)}${rerun ? `-r${shortHash(rerun)}` : ''}`;
+  return dnsLabelWithSuffix(requireName(app), suffix, JOB_NAME_MAX);
+}
+
+/** A rerun on demand of a scheduled app: `<name>-r<hash>`, outside the schedule's own Jobs. */
+export function scheduledRerunJobNameFor(app: WasiApp, rerun: string): string {
+  return dnsLabelWithSuffix(requireName(app), `-r${shortHash(rerun)}`, JOB_NAME_MAX);
+}
+
+/**
+ * A scheduled app's CronJob: `<name>`. The CronJob controller appends an
+ * 11-character `-<minutes>` to it for each Job, and the API server allows
+ * CronJob names of 52 characters for that reason.
+ */
+export function cronJobNameFor(app: WasiApp): string {
+  return dnsLabelWithSuffix(requireName(app), '', CRONJOB_NAME_MAX);
+}
+
+const JOB_NAME_MAX = DNS_LABEL_MAX - 6;
+const CRONJOB_NAME_MAX = 52;
+
+function dnsLabelWithSuffix(name: string, suffix: string, max = DNS_LABEL_MAX): string {
   const plain = `${name}${suffix}`;
-  if (plain.length <= DNS_LABEL_MAX && DNS_LABEL.test(plain)) return plain;
-  const room = DNS_LABEL_MAX - suffix.length - SHORT_HASH_LENGTH - 1;
+  if (plain.length <= max && DNS_LABEL.test(plain)) return plain;
+  const room = max - suffix.length - SHORT_HASH_LENGTH - 1;
   const prefix = name
     .toLowerCase()
     .replace(/[^a-z0-9-]/g, '-')

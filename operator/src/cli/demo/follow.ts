@@ -20,6 +20,8 @@ export interface FollowOptions {
   out: DemoOutput;
   /** Stops following early (e.g. on SIGINT). */
   signal?: AbortSignal;
+  /** When following ends; default: the app's phase is Succeeded or Failed. */
+  isDone?: (app: WasiApp) => boolean;
 }
 
 export interface FollowResult {
@@ -81,7 +83,7 @@ export async function followApp(options: FollowOptions): Promise<FollowResult> {
       lastConditions.set(c.type, text);
       out.say(`${at()}   condition ${text}`);
     }
-    if (isTerminal(app)) finish();
+    if ((options.isDone ?? isTerminal)(app)) finish();
   };
   const onPod = (pod: V1Pod) => {
     const podName = pod.metadata?.name ?? '?';
