@@ -7,7 +7,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CoreV1Api, CustomObjectsApi, KubeConfig, Watch } from '@kubernetes/client-node';
+import { BatchV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, Watch } from '@kubernetes/client-node';
 import { REPO_ROOT, childEnv, distImport, progress } from './lib.mjs';
 
 /** The operator under test; WASI_BENCH_OPERATOR_BIN points at another build's bin/wasi-operator.mjs for an A/B comparison. */
@@ -236,20 +236,24 @@ export async function within(promise, ms, what) {
 }
 
 /**
- * Deletes every Pod (and, unless `keepApps`, every WasiApp) of a namespace and
- * waits until they are gone (Pods without a node go at once).
+ * Deletes every Job and Pod (and, unless `keepApps`, every WasiApp) of a
+ * namespace and waits until they are gone (Pods without a node go at once).
+ * Jobs first: a Job whose Pod is deleted makes another.
  */
 export async function emptyNamespace(kc, namespace, { keepApps = false } = {}) {
   const core = kc.makeApiClient(CoreV1Api);
+  const batch = kc.makeApiClient(BatchV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
   if (!keepApps) await custom.deleteCollectionNamespacedCustomObject({ ...WASIAPPS, namespace });
-  await core.deleteCollectionNamespacedPod({ namespace, gracePeriodSeconds: 0 });
-  const deadline = Date.now() + 120_000;
+  await batch.deleteCollectionNamespacedJob({ namespace, propagationPolicy: 'Background' });
+  const deadline = Date.now() + 180_000;
   for (;;) {
+    await core.deleteCollectionNamespacedPod({ namespace, gracePeriodSeconds: 0 });
     const pods = await core.listNamespacedPod({ namespace, limit: 1 });
+    const jobs = await batch.listNamespacedJob({ namespace, limit: 1 });
     const apps = keepApps ? { items: [] } : await custom.listNamespacedCustomObject({ ...WASIAPPS, namespace, limit: 1 });
-    if (pods.items.length === 0 && apps.items.length === 0) return;
-    if (Date.now() > deadline) throw new Error(`namespace ${namespace} still has pods or apps after 120 s`);
+    if (pods.items.length === 0 && jobs.items.length === 0 && apps.items.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`namespace ${namespace} still has jobs, pods or apps after 180 s`);
     await sleep(500);
   }
 }

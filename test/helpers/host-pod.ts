@@ -4,7 +4,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { OperatorConfig } from '../../operator/src/api/operator-config.js';
 import type { WasiApp } from '../../operator/src/api/wasiapp.js';
-import { podNameFor } from '../../operator/src/resources/names.js';
+import { jobNameFor } from '../../operator/src/resources/names.js';
 import { ownerReferenceFor } from '../../operator/src/resources/owner.js';
 import { buildHostPodTemplate } from '../../operator/src/resources/pod.js';
 
@@ -15,7 +15,7 @@ export function buildHostPod(app: WasiApp, config: OperatorConfig): V1Pod {
     kind: 'Pod',
     metadata: {
       ...template.metadata,
-      name: podNameFor(app),
+      name: jobNameFor(app, undefined),
       namespace: app.metadata.namespace as string,
       ownerReferences: [ownerReferenceFor(app)],
     },

@@ -9,20 +9,13 @@ const DNS_LABEL_MAX = 63;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /**
- * `<name>-g<generation>`: a spec change (new generation) gets a new run, so the
- * finished run of the old spec is never mistaken for the new one. Names are
- * kept to a DNS label (a Job's name is a label value, its Pods' hostnames
- * derive from it): a WasiApp name with dots, or one too long for the suffix,
- * becomes `<prefix>-<hash>-g<generation>`, the hash of the full name keeping
- * two such apps apart.
- */
-export function podNameFor(app: WasiApp): string {
-  return dnsLabelWithSuffix(requireName(app), `-g${requireGeneration(app)}`);
-}
-
-/**
  * The Job of a run: `<name>-g<generation>`, and `-r<hash>` after it for a
- * rerun asked for with the annotation value `rerun`. Deterministic, so a
+ * rerun asked for with the annotation value `rerun`. A spec change (new
+ * generation) gets a new run, so the finished run of the old spec is never
+ * mistaken for the new one. Names are kept to a DNS label: a WasiApp name
+ * with dots, or one too long for the suffix, becomes
+ * `<prefix>-<hash>-g<generation>`, the hash of the full name keeping two such
+ * apps apart. Deterministic, so a
  * restarted operator finds the run it started instead of starting another.
  * Kept 6 characters short of a DNS label: the Job controller names its Pods
  * `<job>-<5 random>`.
