@@ -21,6 +21,7 @@ describe('parseControllerArgs', () => {
     expect(o.config).toEqual({ hostImage: DEFAULT_HOST_IMAGE, defaultRedis: { host: DEFAULT_REDIS_HOST }, namespaces: [] });
     expect(o.kubeconfig).toBeUndefined();
     expect(o.metricsAddr).toBe(':8080');
+    expect(o.metricsPerAppLabel).toBe(false);
     expect(o.probeAddr).toBe(':8081');
     expect(o.leaderElection).toMatchObject({
       enabled: true,
@@ -93,6 +94,23 @@ describe('parseControllerArgs', () => {
     expect(flagsWin.leaderElection.enabled).toBe(true);
   });
 
+  it('turns the per-app metrics label on by --metrics-per-app-label or its env var, the flag winning', () => {
+    expect(options(['--metrics-per-app-label']).metricsPerAppLabel).toBe(true);
+    expect(options([], { WASI_OPERATOR_METRICS_PER_APP_LABEL: 'true' }).metricsPerAppLabel).toBe(true);
+    expect(options([], { WASI_OPERATOR_METRICS_PER_APP_LABEL: 'false' }).metricsPerAppLabel).toBe(false);
+    expect(options(['--metrics-per-app-label=false'], { WASI_OPERATOR_METRICS_PER_APP_LABEL: 'true' }).metricsPerAppLabel).toBe(false);
+    expect(errorOf(() => parseControllerArgs([], { WASI_OPERATOR_METRICS_PER_APP_LABEL: 'sometimes' })).message).toContain(
+      'WASI_OPERATOR_METRICS_PER_APP_LABEL',
+    );
+  });
+
+  it('reads default host resources as JSON, from the flag or the environment, and the Job deadline allowance', () => {
+    const resources = { requests: { cpu: '10m', memory: '64Mi' }, limits: { memory: '512Mi', 'ephemeral-storage': '256Mi' } };
+    expect(options([`--host-resources=${JSON.stringify(resources)}`]).config.defaultHostResources).toEqual(resources);
+    expect(options([], { WASI_OPERATOR_HOST_RESOURCES: '{"limits":{"cpu":1}}' }).config.defaultHostResources).toEqual({ limits: { cpu: '1' } });
+    expect(options(['--job-deadline-allowance=30']).config.jobDeadlineAllowanceSeconds).toBe(30);
+  });
+
   it('answers --help', () => {
     expect(parseControllerArgs(['--help']).help).toBe(true);
   });
@@ -105,6 +123,11 @@ describe('parseControllerArgs', () => {
     [['--concurrency=1.5'], 'positive integer'],
     [['--lease-duration=5', '--renew-deadline=10'], '--lease-duration > --renew-deadline'],
     [['--log-level=loud'], 'log-level'],
+    [['--metrics-per-app-label=yes'], '--metrics-per-app-label'],
+    [['--host-resources=64Mi'], '--host-resources must be JSON'],
+    [['--host-resources={"limit":{"memory":"1Gi"}}'], 'unknown key "limit"'],
+    [['--host-resources={"limits":{"memory":"lots"}}'], 'limits.memory must be a quantity'],
+    [['--job-deadline-allowance=-1'], '--job-deadline-allowance'],
     [['stray'], 'stray'],
   ])('rejects %j with a message naming the problem', (argv, text) => {
     const err = errorOf(() => parseControllerArgs(argv as string[]));

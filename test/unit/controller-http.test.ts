@@ -1,26 +1,5 @@
 import { startHttpServer, parseListenAddr } from '../../operator/src/controller/http-server.js';
-import { OperatorMetrics } from '../../operator/src/controller/metrics.js';
-
-describe('OperatorMetrics', () => {
-  it('renders reconcile counts, the duration histogram, queue depth and the leader gauge', () => {
-    const metrics = new OperatorMetrics();
-    metrics.observeReconcile('success', 0.02);
-    metrics.observeReconcile('error', 3);
-    metrics.setQueueDepth(7);
-    metrics.setLeader(true);
-    const text = metrics.render();
-    expect(text).toContain('wasi_operator_reconcile_total{result="success"} 1');
-    expect(text).toContain('wasi_operator_reconcile_total{result="error"} 1');
-    expect(text).toContain('wasi_operator_reconcile_errors_total 1');
-    expect(text).toContain('wasi_operator_reconcile_duration_seconds_bucket{le="0.025"} 1');
-    expect(text).toContain('wasi_operator_reconcile_duration_seconds_bucket{le="5"} 2');
-    expect(text).toContain('wasi_operator_reconcile_duration_seconds_bucket{le="+Inf"} 2');
-    expect(text).toContain('wasi_operator_reconcile_duration_seconds_count 2');
-    expect(text).toContain('wasi_operator_workqueue_depth 7');
-    expect(text).toContain('wasi_operator_leader 1');
-    expect(text).toContain('# TYPE wasi_operator_reconcile_duration_seconds histogram');
-  });
-});
+import { METRICS_CONTENT_TYPE, OperatorMetrics } from '../../operator/src/controller/metrics.js';
 
 describe('startHttpServer', () => {
   it('serves the routes it is given and 404 for others', async () => {
@@ -36,6 +15,35 @@ describe('startHttpServer', () => {
       expect(res.status).toBe(200);
       expect(await res.text()).toBe('ok\n');
       expect((await fetch(`${base}/nope`)).status).toBe(404);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('serves a route that answers asynchronously, as /metrics does, with its content type', async () => {
+    const metrics = new OperatorMetrics();
+    metrics.setLeader(true);
+    const server = await startHttpServer('127.0.0.1:0', {
+      '/metrics': async () => ({ status: 200, body: await metrics.render(), contentType: METRICS_CONTENT_TYPE }),
+    });
+    try {
+      const res = await fetch(`http://127.0.0.1:${server.port}/metrics`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+      expect(await res.text()).toContain('\nwasi_operator_leader 1\n');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('answers 500 when a route fails, instead of leaving the request hanging', async () => {
+    const server = await startHttpServer('127.0.0.1:0', {
+      '/metrics': () => Promise.reject(new Error('collector broke')),
+    });
+    try {
+      const res = await fetch(`http://127.0.0.1:${server.port}/metrics`);
+      expect(res.status).toBe(500);
+      expect(await res.text()).toContain('collector broke');
     } finally {
       await server.close();
     }

@@ -29,6 +29,7 @@ export async function controllerCommand(args: string[]): Promise<number> {
     concurrency: options.concurrency,
     resyncPeriodSeconds: options.resyncPeriodSeconds,
     metricsAddr: options.metricsAddr,
+    metricsPerAppLabel: options.metricsPerAppLabel,
     probeAddr: options.probeAddr,
     logger: log,
     onLeadershipLost: () => finish(1),

@@ -1,5 +1,6 @@
 // Flags and environment → the operator's configuration. Flags win over env,
 // env over defaults. Pure: takes argv and env, never reads process state.
+import type { V1ResourceRequirements } from '@kubernetes/client-node';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { OperatorConfig } from '../api/operator-config.js';
@@ -26,6 +27,8 @@ export interface ControllerOptions {
   kubeconfig?: string;
   /** host:port for /metrics; undefined disables the listener. */
   metricsAddr?: string;
+  /** An `app` label on the run metrics: one series per WasiApp, so off unless asked for. */
+  metricsPerAppLabel: boolean;
   /** host:port for /healthz and /readyz; undefined disables the listener. */
   probeAddr?: string;
   leaderElection: LeaderElectionOptions;
@@ -44,7 +47,12 @@ flags (environment variable in brackets):
   --default-redis-host HOST:PORT        Redis for apps that name no state store [WASI_OPERATOR_DEFAULT_REDIS_HOST]; default: ${DEFAULT_REDIS_HOST}
   --default-redis-password-secret NAME:KEY  secret key holding that Redis's password [WASI_OPERATOR_DEFAULT_REDIS_PASSWORD_SECRET]
   --default-redis-tls                   connect to the default Redis with TLS [WASI_OPERATOR_DEFAULT_REDIS_TLS=true]
+  --host-resources JSON                 requests and limits of the wasi-host container when a WasiApp sets no spec.resources,
+                                        e.g. '{"requests":{"cpu":"10m","memory":"64Mi"},"limits":{"memory":"512Mi"}}'
+                                        [WASI_OPERATOR_HOST_RESOURCES]; default: none
+  --job-deadline-allowance SECONDS      added per attempt to spec.timeoutSeconds for a run Job's activeDeadlineSeconds; default: 300
   --metrics-addr ADDR                   Prometheus /metrics listener, "0" disables [WASI_OPERATOR_METRICS_ADDR]; default: :8080
+  --metrics-per-app-label               label run metrics by app too, one series per WasiApp [WASI_OPERATOR_METRICS_PER_APP_LABEL=true]; default: off
   --probe-addr ADDR                     /healthz and /readyz listener, "0" disables [WASI_OPERATOR_PROBE_ADDR]; default: :8081
   --leader-elect, --no-leader-elect     elect a leader on a Lease [WASI_OPERATOR_LEADER_ELECT]; default: on
   --leader-election-namespace NS        namespace of the Lease [POD_NAMESPACE]; default: default
@@ -63,6 +71,8 @@ const VALUE_FLAGS = new Set([
   'kubeconfig',
   'namespace',
   'host-image',
+  'host-resources',
+  'job-deadline-allowance',
   'default-redis-host',
   'default-redis-password-secret',
   'metrics-addr',
@@ -77,7 +87,7 @@ const VALUE_FLAGS = new Set([
   'resync-period',
   'log-level',
 ]);
-const BOOLEAN_FLAGS = new Set(['leader-elect', 'no-leader-elect', 'default-redis-tls', 'help']);
+const BOOLEAN_FLAGS = new Set(['leader-elect', 'no-leader-elect', 'default-redis-tls', 'metrics-per-app-label', 'help']);
 const LOG_LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
 
 export type ParsedArgs = { help: true } | { help: false; options: ControllerOptions };
@@ -151,6 +161,34 @@ function listenAddr(text: string | undefined, fallback: string): string | undefi
   return value === '0' || value === '' ? undefined : value;
 }
 
+const QUANTITY = /^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$/;
+
+/** --host-resources: a ResourceRequirements as JSON, with only requests and limits of quantities. */
+export function parseHostResources(text: string): V1ResourceRequirements {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw invalid(`--host-resources must be JSON such as {"requests":{"memory":"64Mi"}}, got ${JSON.stringify(text)}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid('--host-resources must be a JSON object with requests and/or limits');
+  const result: V1ResourceRequirements = {};
+  for (const [key, map] of Object.entries(value)) {
+    if (key !== 'requests' && key !== 'limits') throw invalid(`--host-resources: unknown key "${key}"; use requests and limits`);
+    if (typeof map !== 'object' || map === null || Array.isArray(map)) throw invalid(`--host-resources: ${key} must be an object of quantities`);
+    const quantities: Record<string, string> = {};
+    for (const [resource, quantity] of Object.entries(map as Record<string, unknown>)) {
+      const textValue = String(quantity);
+      if ((typeof quantity !== 'string' && typeof quantity !== 'number') || !QUANTITY.test(textValue)) {
+        throw invalid(`--host-resources: ${key}.${resource} must be a quantity such as 100m or 64Mi, got ${JSON.stringify(quantity)}`);
+      }
+      quantities[resource] = textValue;
+    }
+    result[key] = quantities;
+  }
+  return result;
+}
+
 export function defaultIdentity(): string {
   return `${hostname()}_${randomBytes(4).toString('hex')}`;
 }
@@ -170,6 +208,10 @@ export function parseControllerArgs(argv: string[], env: NodeJS.ProcessEnv = {})
     defaultRedis: { host: last('default-redis-host') ?? (env.WASI_OPERATOR_DEFAULT_REDIS_HOST || DEFAULT_REDIS_HOST) },
     namespaces,
   };
+  const resourcesText = last('host-resources') ?? (env.WASI_OPERATOR_HOST_RESOURCES || undefined);
+  if (resourcesText) config.defaultHostResources = parseHostResources(resourcesText);
+  const allowance = last('job-deadline-allowance');
+  if (allowance !== undefined) config.jobDeadlineAllowanceSeconds = positiveNumber(allowance, '--job-deadline-allowance', true);
   if (passwordText) config.defaultRedis.passwordSecretRef = parseSecretKeyRef(passwordText, '--default-redis-password-secret');
   if (tls !== undefined) config.defaultRedis.enableTLS = tls;
 
@@ -189,9 +231,15 @@ export function parseControllerArgs(argv: string[], env: NodeJS.ProcessEnv = {})
   const logLevel = last('log-level') ?? (env.LOG_LEVEL || 'info');
   if (!LOG_LEVELS.has(logLevel)) throw invalid(`--log-level must be one of ${[...LOG_LEVELS].join(', ')}, got "${logLevel}"`);
 
+  const metricsPerAppLabel =
+    booleans.get('metrics-per-app-label') ??
+    envBoolean(env.WASI_OPERATOR_METRICS_PER_APP_LABEL, 'WASI_OPERATOR_METRICS_PER_APP_LABEL') ??
+    false;
+
   const options: ControllerOptions = {
     config,
     metricsAddr: listenAddr(last('metrics-addr') ?? env.WASI_OPERATOR_METRICS_ADDR, ':8080'),
+    metricsPerAppLabel,
     probeAddr: listenAddr(last('probe-addr') ?? env.WASI_OPERATOR_PROBE_ADDR, ':8081'),
     leaderElection: {
       enabled: leaderElect,

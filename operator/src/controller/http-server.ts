@@ -1,5 +1,5 @@
 // Plain node:http listeners for /metrics, /healthz and /readyz.
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WasiOperatorError } from '../util/errors.js';
 
@@ -14,7 +14,8 @@ export interface HttpResponse {
   contentType?: string;
 }
 
-export type Routes = Record<string, () => HttpResponse>;
+/** A route may answer at once or later (prom-client renders /metrics asynchronously). */
+export type Routes = Record<string, () => HttpResponse | Promise<HttpResponse>>;
 
 export interface HttpServer {
   /** The port actually bound (useful with port 0). */
@@ -34,14 +35,24 @@ export function parseListenAddr(addr: string): { host: string | undefined; port:
   return { host: hostPart === '' ? undefined : hostPart, port };
 }
 
+async function answer(routes: Routes, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const path = (req.url ?? '/').split('?')[0] as string;
+  const route = routes[path];
+  let response: HttpResponse;
+  try {
+    response = route ? await route() : { status: 404, body: 'not found\n' };
+  } catch (err) {
+    // A route that throws must still answer, or the scraper waits for its timeout.
+    response = { status: 500, body: `internal error: ${(err as Error).message}\n` };
+  }
+  res.writeHead(response.status, { 'content-type': response.contentType ?? 'text/plain; charset=utf-8' });
+  res.end(req.method === 'HEAD' ? undefined : response.body);
+}
+
 export async function startHttpServer(addr: string, routes: Routes): Promise<HttpServer> {
   const { host, port } = parseListenAddr(addr);
   const server: Server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0] as string;
-    const route = routes[path];
-    const response: HttpResponse = route ? route() : { status: 404, body: 'not found\n' };
-    res.writeHead(response.status, { 'content-type': response.contentType ?? 'text/plain; charset=utf-8' });
-    res.end(req.method === 'HEAD' ? undefined : response.body);
+    void answer(routes, req, res);
   });
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {

@@ -26,6 +26,8 @@ export interface StartOperatorOptions {
   /** "host:port" listeners; undefined: not started. Port 0 picks a free port (see `metricsPort`, `probePort`). */
   metricsAddr?: string;
   probeAddr?: string;
+  /** An `app` label on the run metrics (see OperatorMetricsOptions); default off. */
+  metricsPerAppLabel?: boolean;
   logger?: Logger;
   logLevel?: string;
   /** Called once if this replica loses the Lease after having led; the CLI exits then. */
@@ -61,7 +63,7 @@ export async function startOperator(options: StartOperatorOptions): Promise<Runn
   const log = (options.logger ?? createLogger(options.logLevel ?? 'info')).child({ identity: election.identity });
   const clients = await makeKubeClients(options);
   log.info({ apiServer: clients.api.access.server, credentials: clients.api.access.source }, 'connecting to the API server');
-  const metrics = new OperatorMetrics();
+  const metrics = new OperatorMetrics({ perAppLabel: options.metricsPerAppLabel ?? false });
   // Events wait while new apps wait for their Pods (see events.ts).
   const events: EventRecorder = new EventRecorder(eventSink(clients), { instance: election.identity, log, holdWhile: (): boolean => controller.hasNewWork });
   const controller: Controller = new Controller({
@@ -109,7 +111,7 @@ export async function startOperator(options: StartOperatorOptions): Promise<Runn
   let metricsServer: HttpServer | undefined;
   let probeServer: HttpServer | undefined;
   try {
-    const metricsRoute = () => ({ status: 200, body: metrics.render(), contentType: METRICS_CONTENT_TYPE });
+    const metricsRoute = async () => ({ status: 200, body: await metrics.render(), contentType: METRICS_CONTENT_TYPE });
     const probeRoutes = {
       '/healthz': () => ({ status: 200, body: 'ok\n' }),
       '/readyz': () => (isReady() ? { status: 200, body: 'ok\n' } : { status: 503, body: 'not ready\n' }),

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { OperatorConfig } from '../api/operator-config.js';
 import type { WasiApp, WasiAppStatus } from '../api/wasiapp.js';
 import type { DaprComponent } from '../api/dapr-component.js';
-import { API_GROUP, RERUN_ANNOTATION, SPEC_HASH_ANNOTATION, WASIAPP_KIND } from '../api/names.js';
+import { API_GROUP, HOST_FAILURE_EXIT_CODE, RERUN_ANNOTATION, SPEC_HASH_ANNOTATION, WASIAPP_KIND } from '../api/names.js';
 import {
   buildSharedStateStoreComponent,
   describeStateStoreDifference,
@@ -336,10 +336,10 @@ export class Reconciler {
     if (!scheduled) await this.deleteCronJob(app, log);
 
     if (!scheduled) {
-      const name = jobNameFor(app, rerun);
+      const { name, trigger } = currentRunOf(app, rerun);
       wanted.add(name);
-      if (storeReady) created = await this.ensureRunJob(app, name, rerun ? 'Rerun' : 'Spec', log);
-      if (rerun) observedRerun = rerun;
+      if (storeReady) created = await this.ensureRunJob(app, name, trigger, log);
+      if (rerun && trigger === 'Rerun') observedRerun = rerun;
     } else if (rerun && rerun !== app.status?.observedRerun) {
       const name = scheduledRerunJobNameFor(app, rerun);
       wanted.add(name);
@@ -470,13 +470,15 @@ export class Reconciler {
     log.info({ phase: next.phase, previousPhase: previous.phase, run: next.jobName }, 'updated status');
     this.emitTransitionEvents(app, previous, next);
     for (const run of newlyFinishedRuns(previous.runs ?? [], next.runs ?? [])) {
+      // The host's own failure ran no guest: its zero timings would only skew the histograms.
+      const ranGuest = run.exitCode !== HOST_FAILURE_EXIT_CODE;
       this.deps.metrics?.observeRunFinished({
         namespace: app.metadata.namespace as string,
         app: app.metadata.name as string,
         passed: run.phase === 'Succeeded',
-        ...(run.runMillis !== undefined && { runMillis: run.runMillis }),
-        ...(run.compileMillis !== undefined && { compileMillis: run.compileMillis }),
-        ...(run.instantiateMillis !== undefined && { instantiateMillis: run.instantiateMillis }),
+        ...(ranGuest && run.runMillis !== undefined && { runMillis: run.runMillis }),
+        ...(ranGuest && run.compileMillis !== undefined && { compileMillis: run.compileMillis }),
+        ...(ranGuest && run.instantiateMillis !== undefined && { instantiateMillis: run.instantiateMillis }),
         ...(run.startDelaySeconds !== undefined && { startDelaySeconds: run.startDelaySeconds }),
       });
     }
@@ -550,6 +552,21 @@ function isWasiAppRef(ref: V1OwnerReference): boolean {
  */
 function isOperatorComponent(component: ComponentObject): boolean {
   return (component.metadata?.ownerReferences ?? []).some(isWasiAppRef);
+}
+
+/**
+ * The run an unscheduled app should have now: a new rerun when the rerun
+ * annotation holds a value no run was started for yet; else the latest run
+ * of the current generation (a rerun of it, or the generation's own run).
+ */
+export function currentRunOf(app: WasiApp, rerun: string | undefined): { name: string; trigger: 'Spec' | 'Rerun' } {
+  const status = app.status ?? {};
+  if (rerun && rerun !== status.observedRerun) return { name: jobNameFor(app, rerun), trigger: 'Rerun' };
+  const latest = status.lastRun;
+  if (latest && latest.generation === app.metadata.generation && latest.trigger !== 'Schedule') {
+    return { name: latest.jobName, trigger: latest.trigger === 'Rerun' ? 'Rerun' : 'Spec' };
+  }
+  return { name: jobNameFor(app, undefined), trigger: 'Spec' };
 }
 
 function isJobFinished(job: V1Job): boolean {
