@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { V1Pod } from '@kubernetes/client-node';
+import type { V1ContainerState, V1Pod } from '@kubernetes/client-node';
 import type { RunningOperator } from '../../operator/src/controller/operator.js';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 import {
@@ -52,6 +52,15 @@ const NO_DAPR = { dapr: { enabled: false } } as const;
 const PASS = JSON.stringify({ exitCode: 0, passed: true, output: 'ok\n', compileMillis: 2, instantiateMillis: 1, runMillis: 7 });
 const failWith = (exitCode: number, reason: string) => JSON.stringify({ exitCode, passed: false, reason, output: `${reason}!` });
 
+/**
+ * A terminated host container that finished just now: the Job controller
+ * computes its retry backoff from the last failed attempt's finish time.
+ */
+function terminatedNow(message: string, exitCode: number): V1ContainerState {
+  const now = new Date();
+  return { terminated: { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', message, startedAt: new Date(now.getTime() - 1000), finishedAt: now } };
+}
+
 /** The newest Pod of the app that has not finished, once the Job controller made it. */
 async function nextPod(namespace: string, app: string, exclude: ReadonlySet<string> = new Set(), timeoutMs = 60_000): Promise<V1Pod> {
   return eventually(
@@ -84,7 +93,7 @@ test('retries: a guest that fails twice then passes, with retries: 2, is one run
   for (const attempt of [1, 2]) {
     const pod = await nextPod(namespace, 'flaky', seen);
     seen.add(pod.metadata!.name!);
-    await setHostState(c, pod, 'Failed', terminatedWith(failWith(3, 'ExitCode'), 3));
+    await setHostState(c, pod, 'Failed', terminatedNow(failWith(3, 'ExitCode'), 3));
     if (attempt === 1) {
       const retrying = await eventually('Retrying', async () => {
         const s = (await getApp(c, namespace, 'flaky')).status;
@@ -178,6 +187,13 @@ test('reruns by annotation and by `wasi-operator rerun --wait`, with the history
   expect(third.status?.runs?.map((r) => r.trigger)).toEqual(['Rerun', 'Rerun']);
   expect(third.status?.succeededRuns).toBe(3);
   await eventually('the oldest Job deleted', async () => !(await jobsOf(c, namespace, 'again')).some((j) => j.metadata!.name === 'again-g1'));
+
+  // Each finished run reached the metrics once, with the host's timings.
+  const metrics = await operator.metrics.render();
+  expect(metrics).toContain(`wasi_operator_runs_total{namespace="${namespace}",result="succeeded"} 3`);
+  expect(metrics).toContain(`wasi_operator_guest_run_duration_seconds_count{namespace="${namespace}"} 3`);
+  expect(metrics).toContain(`wasi_operator_guest_compile_instantiate_seconds_count{namespace="${namespace}"} 3`);
+  expect(metrics).not.toContain('app="again"');
 }, 240_000);
 
 test('`wasi-operator rerun` of an app that does not exist exits 1 saying so', async () => {

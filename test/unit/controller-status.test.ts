@@ -141,6 +141,16 @@ describe('computeStatus during a run', () => {
     expect(condition(s, 'Succeeded')).toMatchObject({ status: 'Unknown', reason: 'Running' });
   });
 
+  it('is still Running (Retrying) after the second of three allowed attempts failed, whether or not the Job has counted it', () => {
+    const first = pod('Failed', terminated(hostResult({ passed: false, exitCode: 3, reason: 'ExitCode' }), 3, 'Error'));
+    const second = pod('Failed', terminated(hostResult({ passed: false, exitCode: 3, reason: 'ExitCode' }), 3, 'Error'));
+    for (const failed of [1, 2]) {
+      const s = status(app(), [run(job({ backoffLimit: 2, status: { failed } }), first, second)]);
+      expect(s.phase).toBe('Running');
+      expect(s.failedRuns).toBe(0);
+    }
+  });
+
   it('is Running (Retrying) after a failed attempt while the Job has retries left', () => {
     const failed = pod('Failed', terminated(hostResult({ passed: false, exitCode: 3, reason: 'ExitCode' }), 3, 'Error'));
     const s = status(app(), [run(job({ backoffLimit: 2, status: { failed: 1 } }), failed)]);

@@ -115,7 +115,11 @@ export function viewRun(observation: RunObservation, previous: WasiAppRun | unde
   }
 
   if (newest.outcome.phase === 'Failed') {
-    const final = newest.outcome.result?.exitCode === HOST_FAILURE_EXIT_CODE || (!isDisrupted(newest.pod) && (status.failed ?? 0) + 1 > backoffLimit);
+    // Failed attempts so far: the Job's count may lag the Pods it has not
+    // counted yet, and a disrupted Pod counts for neither.
+    const failedPods = outcomes.filter((o) => o.outcome.phase === 'Failed' && !isDisrupted(o.pod)).length;
+    const failures = Math.max(status.failed ?? 0, failedPods);
+    const final = newest.outcome.result?.exitCode === HOST_FAILURE_EXIT_CODE || (!isDisrupted(newest.pod) && failures > backoffLimit);
     if (final) {
       return fromOutcome(base, newest.pod, newest.outcome, newest.outcome.completionTime ?? kubeTime(now));
     }
