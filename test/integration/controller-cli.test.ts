@@ -65,6 +65,6 @@ test('runs, serves /readyz and /metrics, reconciles, and exits 0 on SIGTERM', as
   const exit = await proc.stop(20_000);
   expect(exit).toEqual({ code: 0, signal: null });
   const lines = proc.logTail().split('\n').map((line) => JSON.parse(line) as { msg: string; level: string });
-  expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['became leader', 'created host pod', 'released lease', 'shut down']));
+  expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['became leader', 'created run job', 'released lease', 'shut down']));
   expect((await coordination.readNamespacedLease({ name: 'wasi-operator-leader', namespace })).spec?.holderIdentity ?? '').toBe('');
 });

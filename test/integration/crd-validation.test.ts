@@ -207,7 +207,7 @@ describe('defaults', () => {
 describe('status and printer columns', () => {
   test('the operator status shape is accepted through the status subresource, and kubectl -o wide shows it', async () => {
     const name = `status-${++serial}`;
-    const created = await create(manifest({ module: MODULE }, name));
+    const created = await create(manifest({ module: MODULE, schedule: '@daily' }, name));
     const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     const status = {
       phase: 'Succeeded',
@@ -244,6 +244,6 @@ describe('status and printer columns', () => {
     // kubectl pads columns with at least two spaces; names such as LAST RUN hold one.
     const [header, row] = stdout.trim().split('\n').map((line) => line.trim().split(/\s{2,}/));
     expect(header).toEqual(['NAME', 'PHASE', 'PASSED', 'LAST RUN', 'SCHEDULE', 'AGE', 'JOB', 'POD', 'REASON']);
-    expect(row).toEqual([name, 'Succeeded', 'true', expect.any(String), '<none>', expect.any(String), `${name}-g1`, `${name}-g1-x7k2p`, 'Passed']);
+    expect(row).toEqual([name, 'Succeeded', 'true', expect.any(String), '@daily', expect.any(String), `${name}-g1`, `${name}-g1-x7k2p`, 'Passed']);
   });
 });

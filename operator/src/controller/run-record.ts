@@ -79,7 +79,9 @@ export function viewRun(observation: RunObservation, previous: WasiAppRun | unde
 
   if (succeededCondition || newest?.outcome.phase === 'Succeeded') {
     const passedAttempt = [...outcomes].reverse().find((o) => o.outcome.phase === 'Succeeded');
-    const completionTime = kubeTime(status.completionTime) ?? passedAttempt?.outcome.completionTime ?? previous?.completionTime ?? kubeTime(now);
+    // The host's own finish time first: it is known from the Pod before the
+    // Job says Complete, and taking it keeps the status from changing twice.
+    const completionTime = passedAttempt?.outcome.completionTime ?? previous?.completionTime ?? kubeTime(status.completionTime) ?? kubeTime(now);
     if (!passedAttempt) {
       // The Pods are gone (a TTL, or deleted by hand): the Job's word stands.
       return finished(base, previous, 'Succeeded', completionTime, { status: 'True', reason: previous?.reason ?? 'GuestPassed', message: previous?.message ?? `Job ${jobName} completed` });
