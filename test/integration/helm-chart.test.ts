@@ -199,6 +199,7 @@ describe('helm lint and template', () => {
       '--namespace=team-a',
       '--namespace=team-b',
       '--default-redis-host=redis.data:6380',
+      '--host-resources={"limits":{"cpu":"1","ephemeral-storage":"256Mi","memory":"512Mi"},"requests":{"cpu":"10m","ephemeral-storage":"16Mi","memory":"64Mi"}}',
       '--default-redis-password-secret=redis:password',
       '--default-redis-tls',
       '--leader-elect',
@@ -222,6 +223,7 @@ describe('helm lint and template', () => {
         hostImage: 'registry.example/wasi-operator:1.2.3',
         namespaces: ['team-a', 'team-b'],
         defaultRedis: { host: 'redis.data:6380', passwordSecretRef: { name: 'redis', key: 'password' }, enableTLS: true },
+        defaultHostResources: { requests: { cpu: '10m', memory: '64Mi', 'ephemeral-storage': '16Mi' }, limits: { cpu: '1', memory: '512Mi', 'ephemeral-storage': '256Mi' } },
       },
       leaderElection: { enabled: true, namespace: 'ops', leaseName: 'rel-wasi-operator-leader', identity: 'rel-wasi-operator-abc' },
       probeAddr: ':8081',
@@ -495,9 +497,9 @@ describe('helm install, watching listed namespaces', () => {
     expect(await notFound(() => rbac.readNamespacedRole({ name: SCOPED_FULLNAME, namespace: other }))).toBe(true);
 
     const sa = await serviceAccountKubeConfig(cluster.kc, releaseNamespace, SCOPED_FULLNAME, workDir);
-    expect(await isAllowed(cluster.kc, sa.user, { resource: 'pods', verb: 'create', namespace: watched })).toBe(true);
+    expect(await isAllowed(cluster.kc, sa.user, { group: 'batch', resource: 'jobs', verb: 'create', namespace: watched })).toBe(true);
     expect(await isAllowed(cluster.kc, sa.user, { resource: 'pods', verb: 'list' })).toBe(false);
-    expect(await isAllowed(cluster.kc, sa.user, { resource: 'pods', verb: 'create', namespace: other })).toBe(false);
+    expect(await isAllowed(cluster.kc, sa.user, { group: 'batch', resource: 'jobs', verb: 'create', namespace: other })).toBe(false);
 
     const operator = await startChartOperator(await readDeployment(SCOPED_FULLNAME, releaseNamespace), sa);
     await createApp(c, watched, 'scoped-app');

@@ -93,9 +93,9 @@ test('100 MiB of output streams through while the host stays under 128 MiB RSS',
   expect(run.result!.output.endsWith(`${String(lastLine).padStart(8, '0')} ${'x'.repeat(54)}\n`)).toBe(true);
 }, 150_000);
 
-test('a success output that never appears fails the run with exit code 0 kept', async () => {
+test('a success output that never appears fails the run with exit code 1, so its Job fails too', async () => {
   const run = await runWasiHost(['run', guestModule('exit-code'), '--success-output', 'Test successfully!', '--', '0']);
 
-  expect(run.exitCode).toBe(0);
-  expect(run.result).toMatchObject({ exitCode: 0, passed: false, reason: 'SuccessOutputMissing' });
+  expect(run.exitCode).toBe(1);
+  expect(run.result).toMatchObject({ exitCode: 1, passed: false, reason: 'SuccessOutputMissing' });
 });

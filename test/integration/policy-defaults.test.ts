@@ -92,6 +92,6 @@ describe('defaults a cluster policy expects', () => {
     ) as V1NetworkPolicy;
     expect(policy.spec?.policyTypes).toEqual(['Ingress']);
     expect(policy.spec?.ingress?.[0]?.ports?.map((p) => p.port)).toEqual([8080, 8081]);
-    expect(policy.spec?.podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'wasi-operator', 'app.kubernetes.io/instance': 'rel' });
+    expect(policy.spec?.podSelector?.matchLabels).toEqual({ 'app.kubernetes.io/name': 'wasi-operator', 'app.kubernetes.io/instance': 'rel' });
   });
 });

@@ -37,7 +37,7 @@ import {
 import { deepEqual, mergePatch } from './json-diff.js';
 import { keyOf, parseKey } from './keys.js';
 import { applyObject, deleteBatchObject, deleteComponent, patchAppStatus, patchJobSuspend, type KubeClients } from './kube.js';
-import { isFinishedRun, type RunObservation } from './run-record.js';
+import type { RunObservation } from './run-record.js';
 import { computeStatus, newlyFinishedRuns, type StateStoreState } from './status.js';
 import type { ReconcileResult } from './workers.js';
 
@@ -325,7 +325,6 @@ export class Reconciler {
     storeReady: boolean,
     log: Logger,
   ): Promise<{ created: boolean; lastScheduleTime?: string; observedRerun?: string }> {
-    const namespace = app.metadata.namespace as string;
     const rerun = app.metadata.annotations?.[RERUN_ANNOTATION] || undefined;
     const scheduled = app.spec.schedule !== undefined;
     const wanted = new Set<string>();

@@ -29,8 +29,9 @@ The sidecar is the one named by DAPR_HTTP_ENDPOINT or DAPR_HTTP_PORT in the
 host's environment (the Dapr injector sets DAPR_HTTP_PORT); without either,
 there is no sidecar and no wait.
 
-exit codes: the guest's own; 1 when it traps; 124 on --timeout; 2 when the host
-itself fails (bad flags, unreadable or invalid module, sidecar never ready).
+exit codes: the guest's own; 1 when it traps or exits 0 without --success-output;
+124 on --timeout; 2 when the sidecar never became ready (worth a retry); 125 when
+the host itself fails (bad flags, unreadable or invalid module: a retry cannot help).
 
 usage: wasi-host fetch URL SHA256 DEST [--timeout SECONDS] [--max-mb N]
 
@@ -45,7 +46,8 @@ flags:
   --timeout SECONDS             for the whole download (default ${FETCH_DEFAULTS.timeoutSeconds})
   --max-mb N                    largest module accepted, in MiB (default ${FETCH_DEFAULTS.maxMb})
 
-exit codes: 0 when DEST holds the verified module; 2 on any failure (bad
-arguments, refused URL or redirect, network error, HTTP status other than 2xx,
-timeout, too large, not WebAssembly, sha256 mismatch, DEST not writable).
+exit codes: 0 when DEST holds the verified module; 2 on a network error or a
+timeout (worth a retry); 125 on any other failure (bad arguments, refused URL or
+redirect, HTTP status other than 2xx, too large, not WebAssembly, sha256
+mismatch, DEST not writable).
 `;
