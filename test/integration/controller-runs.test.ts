@@ -217,12 +217,19 @@ test('a schedule: the operator owns a CronJob whose Jobs are recorded as runs; s
   const app = await finished(namespace, 'ticker', 'Succeeded');
   expect(app.status?.lastRun).toMatchObject({ trigger: 'Schedule', phase: 'Succeeded' });
   expect(app.status?.lastScheduleTime).toBeDefined();
+  // NEXT RUN: the next whole minute after now.
+  const nextRun = await eventually('the next schedule time ahead', async () => {
+    const s = (await getApp(c, namespace, 'ticker')).status;
+    return s?.nextScheduleTime !== undefined && Date.parse(s.nextScheduleTime) > Date.now() - 1000 && s.nextScheduleTime;
+  });
+  expect(new Date(nextRun).getUTCSeconds()).toBe(0);
 
   await c.custom.patchNamespacedCustomObject(
     { group: API_GROUP, version: API_VERSION, plural: WASIAPP_PLURAL, namespace, name: 'ticker', body: { spec: { suspend: true } } },
     setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
   );
   await eventually('the CronJob suspended', async () => (await c.batch.readNamespacedCronJob({ name: 'ticker', namespace })).spec?.suspend === true);
+  await eventually('no next schedule time while suspended', async () => (await getApp(c, namespace, 'ticker')).status?.nextScheduleTime === undefined);
 }, 180_000);
 
 test('spec.pod fields reach the Pod; spec.suspend holds a run until it is lifted', async () => {

@@ -226,6 +226,8 @@ describe('status and printer columns', () => {
       succeededRuns: 1,
       failedRuns: 0,
       observedRerun: 'x',
+      lastScheduleTime: now,
+      nextScheduleTime: now,
       startTime: now,
       completionTime: now,
       observedGeneration: 1,
@@ -243,7 +245,7 @@ describe('status and printer columns', () => {
     const { stdout } = await promisify(execFile)('kubectl', ['--kubeconfig', cluster.kubeconfigPath, 'get', 'wasi', name, '-n', namespace, '-o', 'wide']);
     // kubectl pads columns with at least two spaces; names such as LAST RUN hold one.
     const [header, row] = stdout.trim().split('\n').map((line) => line.trim().split(/\s{2,}/));
-    expect(header).toEqual(['NAME', 'PHASE', 'PASSED', 'LAST RUN', 'SCHEDULE', 'AGE', 'JOB', 'POD', 'REASON']);
-    expect(row).toEqual([name, 'Succeeded', 'true', expect.any(String), '@daily', expect.any(String), `${name}-g1`, `${name}-g1-x7k2p`, 'Passed']);
+    expect(header).toEqual(['NAME', 'PHASE', 'PASSED', 'LAST RUN', 'SCHEDULE', 'NEXT RUN', 'AGE', 'JOB', 'POD', 'REASON']);
+    expect(row).toEqual([name, 'Succeeded', 'true', expect.any(String), '@daily', expect.any(String), expect.any(String), `${name}-g1`, `${name}-g1-x7k2p`, 'Passed']);
   });
 });

@@ -160,6 +160,8 @@ export interface WasiAppStatus {
   observedRerun?: string;
   /** For a schedule: when the CronJob last started a run. */
   lastScheduleTime?: string;
+  /** For a schedule that is not suspended: when it fires next. */
+  nextScheduleTime?: string;
 }
 
 export interface WasiApp {

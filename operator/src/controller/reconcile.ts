@@ -23,7 +23,8 @@ import { controllerOf, isControlledBy } from '../resources/owner.js';
 import { isDaprEnabled } from '../resources/spec-defaults.js';
 import { WasiOperatorError } from '../util/errors.js';
 import { CoalescingFlight } from './coalescing-flight.js';
-import { CONDITION_STATE_STORE_READY, findCondition } from './conditions.js';
+import { CONDITION_STATE_STORE_READY, findCondition, kubeTime } from './conditions.js';
+import { nextScheduleTime } from './cron-schedule.js';
 import {
   REASON_COMPONENT_APPLIED,
   REASON_FAILED,
@@ -191,16 +192,20 @@ export class Reconciler {
     // writes the status then: one status write instead of two, and none
     // between the Job creates of a burst of new apps.
     if (runs.created) return {};
+    const now = this.now();
+    const nextRun = app.spec.schedule !== undefined && !app.spec.suspend ? nextScheduleTime(app.spec.schedule, app.spec.timeZone, now) : undefined;
     const next = computeStatus({
       app,
       runs: this.observeRuns(app),
       stateStore,
-      now: this.now(),
+      now,
       ...(runs.lastScheduleTime !== undefined && { lastScheduleTime: runs.lastScheduleTime }),
       ...(runs.observedRerun !== undefined && { observedRerun: runs.observedRerun }),
+      ...(nextRun && { nextScheduleTime: kubeTime(nextRun) }),
     });
     await this.writeStatus(key, app, next, log);
-    return {};
+    // Look again once that time has passed, so NEXT RUN moves on even if no run starts then.
+    return nextRun ? { requeueAfterMs: Math.max(1000, nextRun.getTime() - now.getTime() + 1000) } : {};
   }
 
   private async reconcileStateStore(app: WasiApp, log: Logger): Promise<StateStoreState> {
@@ -351,7 +356,7 @@ export class Reconciler {
     const lastScheduleTime = cronJob?.status?.lastScheduleTime;
     return {
       created,
-      ...(lastScheduleTime !== undefined && lastScheduleTime !== null && { lastScheduleTime: new Date(lastScheduleTime).toISOString().replace(/\.\d+Z$/, 'Z') }),
+      ...(lastScheduleTime !== undefined && lastScheduleTime !== null && { lastScheduleTime: kubeTime(lastScheduleTime) }),
       ...(observedRerun !== undefined && { observedRerun }),
     };
   }

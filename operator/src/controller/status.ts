@@ -20,6 +20,8 @@ export interface StatusInput {
   now: Date;
   /** With spec.schedule: when its CronJob last started a Job. */
   lastScheduleTime?: string;
+  /** With spec.schedule and not suspended: when it fires next. */
+  nextScheduleTime?: string;
   /** The rerun annotation value a run has been started for. */
   observedRerun?: string;
 }
@@ -81,7 +83,8 @@ export function computeStatus(input: StatusInput): WasiAppStatus {
     succeededRuns: (previous.succeededRuns ?? 0) + newlyFinished.filter((r) => r.phase === 'Succeeded').length,
     failedRuns: (previous.failedRuns ?? 0) + newlyFinished.filter((r) => r.phase === 'Failed').length,
     observedRerun: input.observedRerun ?? previous.observedRerun,
-    lastScheduleTime: input.lastScheduleTime ?? previous.lastScheduleTime,
+    lastScheduleTime: app.spec.schedule !== undefined ? (input.lastScheduleTime ?? previous.lastScheduleTime) : undefined,
+    nextScheduleTime: input.nextScheduleTime,
   });
 }
 
