@@ -38,6 +38,7 @@ import {
 import { deepEqual, mergePatch } from './json-diff.js';
 import { keyOf, parseKey } from './keys.js';
 import { applyObject, deleteBatchObject, deleteComponent, patchAppStatus, patchJobSuspend, type KubeClients } from './kube.js';
+import type { FinishedRun } from './metrics.js';
 import type { RunObservation } from './run-record.js';
 import { computeStatus, newlyFinishedRuns, type StateStoreState } from './status.js';
 import type { ReconcileResult } from './workers.js';
@@ -80,15 +81,7 @@ export interface ReconcilerDeps {
 
 /** What the reconciler reports about each run that finished (metrics.ts). */
 export interface RunMetrics {
-  observeRunFinished(run: {
-    namespace: string;
-    app: string;
-    passed: boolean;
-    runMillis?: number;
-    compileMillis?: number;
-    instantiateMillis?: number;
-    startDelaySeconds?: number;
-  }): void;
+  observeRunFinished(run: FinishedRun): void;
 }
 
 /** The label the Job controller puts on each of a Job's Pods. */
