@@ -52,3 +52,50 @@ export function commandModule(options: CommandModuleOptions = {}): Uint8Array {
     ...section(10, [0x01, 0x02, 0x00, 0x0b]),
   ]);
 }
+
+export interface FunctionSpec {
+  /** Exported under this name; unexported without it. */
+  export?: string;
+  /** i32 parameters. */
+  params?: number;
+  /** Returns one i32. */
+  result?: boolean;
+  /** The body's instructions, without locals or the final `end` (default: none). */
+  body?: number[];
+}
+
+export interface ModuleSpec {
+  functions: FunctionSpec[];
+  /** Index of the function the start section names. */
+  start?: number;
+  /** Function imports of type () -> (), as [module, name], before the functions. */
+  imports?: Array<[string, string]>;
+}
+
+/**
+ * A module with the given functions (each of its own type), an exported
+ * memory and optionally a start section: for entry-point tests.
+ * Opcodes: 0x00 unreachable, 0x41 N i32.const, 0x10 N call.
+ */
+export function moduleWith(spec: ModuleSpec): Uint8Array {
+  const imports = spec.imports ?? [];
+  const types = [[0x60, 0x00, 0x00], ...spec.functions.map((f) => [0x60, ...leb(f.params ?? 0), ...Array(f.params ?? 0).fill(0x7f), ...(f.result ? [0x01, 0x7f] : [0x00])])];
+  const exports = [
+    [...name('memory'), 0x02, 0x00],
+    ...spec.functions.flatMap((f, i) => (f.export ? [[...name(f.export), 0x00, ...leb(imports.length + i)]] : [])),
+  ];
+  const bodies = spec.functions.map((f) => {
+    const code = [0x00, ...(f.body ?? []), 0x0b];
+    return [...leb(code.length), ...code];
+  });
+  return Uint8Array.from([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, [...leb(types.length), ...types.flat()]),
+    ...(imports.length > 0 ? section(2, [...leb(imports.length), ...imports.flatMap(([m, n]) => [...name(m), ...name(n), 0x00, 0x00])]) : []),
+    ...section(3, [...leb(spec.functions.length), ...spec.functions.map((_, i) => i + 1)]),
+    ...section(5, [0x01, 0x00, 0x01]),
+    ...section(7, [...leb(exports.length), ...exports.flat()]),
+    ...(spec.start !== undefined ? section(8, leb(imports.length + spec.start)) : []),
+    ...section(10, [...leb(bodies.length), ...bodies.flat()]),
+  ]);
+}

@@ -108,6 +108,7 @@ describe('each validation rule rejects a bad spec and names the field', () => {
     ['env valueFrom with two sources', { module: MODULE, env: [{ name: 'A', valueFrom: { fieldRef: { fieldPath: 'metadata.name' }, secretKeyRef: { name: 's', key: 'k' } } }] }, 'spec.env[0].valueFrom', 'exactly one of configMapKeyRef'],
     ['env name with a dot', { module: MODULE, env: [{ name: 'my.var', value: '1' }] }, 'spec.env[0].name', 'should match'],
     ['env with the same name twice', { module: MODULE, env: [{ name: 'A', value: '1' }, { name: 'A', value: '2' }] }, 'spec.env[1]', 'Duplicate value'],
+    ['an invoke that looks like a flag', { module: MODULE, invoke: '--help' }, 'spec.invoke', 'not a flag'],
     ['retries below 0', { module: MODULE, retries: -1 }, 'spec.retries', 'greater than or equal to 0'],
     ['a schedule that is not cron', { module: MODULE, schedule: 'every day' }, 'spec.schedule', 'must be a cron schedule'],
     ['a time zone inside the schedule', { module: MODULE, schedule: 'TZ=UTC 0 * * * *' }, 'spec.schedule', 'use spec.timeZone'],
@@ -154,6 +155,7 @@ describe('valid WasiApps are accepted', () => {
     }],
     ['a schedule with its fields', { module: MODULE, schedule: '*/5 * * * *', timeZone: 'Europe/Berlin', concurrencyPolicy: 'Replace', startingDeadlineSeconds: 30, successfulJobsHistoryLimit: 1, failedJobsHistoryLimit: 1, suspend: true }],
     ['a schedule macro', { module: MODULE, schedule: '@hourly' }],
+    ['a named export to invoke', { module: MODULE, invoke: 'get' }],
     ['runs as Jobs with retries, a TTL, a history limit and Pod fields', {
       module: MODULE,
       retries: 2,

@@ -65,11 +65,12 @@ test('a corrupt module exits 125 saying it does not compile', async () => {
   expect(run.stderr).toMatch(/does not compile|runs past the end/);
 });
 
-test('a module without _start exits 125 saying it is not a WASI command', async () => {
+test('a module without _start, start section or --invoke exits 125 listing what it exports', async () => {
   const run = await runWasiHost(['run', moduleFile('no-start.wasm', commandModule({ withoutStart: true }))]);
 
   expect(run.exitCode).toBe(125);
-  expect(run.stderr).toContain('does not export a `_start` function');
+  expect(run.stderr).toContain('has no entry point: no `_start` export and no start section; it exports no functions');
+  expect(run.stderr).toContain('--invoke NAME');
 });
 
 test('a module that does not export its memory exits 125 saying so', async () => {

@@ -33,7 +33,15 @@ describe('wasi-host command line', () => {
       requestTimeoutSeconds: 30,
       maxResponseMb: 16,
       sidecarTimeoutSeconds: 60,
+      invoke: undefined,
     });
+  });
+
+  test('--invoke names the export to call, once, and not empty', () => {
+    expect(optionsOf(['run', 'guest.wasm', '--invoke', 'get']).invoke).toBe('get');
+    expect(optionsOf(['run', 'guest.wasm', '--invoke=post']).invoke).toBe('post');
+    expect(usageErrorOf(['run', 'guest.wasm', '--invoke='])).toContain('--invoke needs the name of an exported function');
+    expect(usageErrorOf(['run', 'guest.wasm', '--invoke', 'a', '--invoke', 'b'])).toContain('--invoke given 2 times');
   });
 
   test('every flag, in both --flag value and --flag=value forms', () => {

@@ -32,6 +32,7 @@ describe('host command line', () => {
     ['timeoutSeconds', { timeoutSeconds: 30 }, ['--timeout=30']],
     ['maxMemoryMb', { maxMemoryMb: 64 }, ['--max-memory-mb=64']],
     ['successOutput', { successOutput: 'Test successfully!' }, ['--success-output=Test successfully!']],
+    ['invoke', { invoke: 'get' }, ['--invoke=get']],
     ['env with a value', { env: [{ name: 'GREETING', value: 'a=b c' }] }, ['--env=GREETING=a=b c']],
     ['env with an empty value', { env: [{ name: 'EMPTY' }] }, ['--env=EMPTY=']],
   ])('passes %s as flags before the guest args', (_, spec, flags) => {

@@ -72,6 +72,8 @@ export interface WasiAppSpec {
   timeoutSeconds?: number;
   maxMemoryMb?: number;
   successOutput?: string;
+  /** Call this exported function (no parameters) instead of `_start`; an i32 it returns is the exit code. */
+  invoke?: string;
   resources?: V1ResourceRequirements;
   hostImage?: string;
   dapr?: DaprSpec;

@@ -3,7 +3,9 @@
 export type GuestEnd =
   | { kind: 'exit'; code: number }
   | { kind: 'trap'; message: string }
-  | { kind: 'timeout' };
+  | { kind: 'timeout' }
+  /** The host could not call the entry point (an --invoke function that wants parameters). */
+  | { kind: 'unrunnable'; message: string };
 
 export interface GuestOutcome {
   readonly end: GuestEnd;
@@ -22,4 +24,8 @@ export interface GuestRunSpec {
   readonly requestTimeoutMs: number;
   readonly maxResponseBytes: number;
   readonly capture: import('./output-capture.js').OutputCaptureState;
+  /** The exported function to call: `_start`, or the --invoke name. */
+  readonly entry: string;
+  /** --invoke: the function's i32 result, if any, is the exit code. */
+  readonly invoked: boolean;
 }

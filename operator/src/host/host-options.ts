@@ -14,6 +14,8 @@ export interface HostOptions {
   readonly requestTimeoutSeconds: number;
   readonly maxResponseMb: number;
   readonly sidecarTimeoutSeconds: number;
+  /** --invoke: call this exported function (no parameters) instead of `_start`. */
+  readonly invoke: string | undefined;
 }
 
 export const DEFAULTS = {

@@ -4,40 +4,12 @@
 // beyond the cap return -1 inside the guest, exactly as if the module had
 // declared that maximum. A module that declares a lower maximum keeps it.
 import { HostError, HostErrorCode } from './host-errors.js';
+import { encodeSection, invalidModule as invalid, readU32Leb, sectionsOf, WASM_HEADER_BYTES, writeU32Leb } from './module-sections.js';
 
 export const WASM_PAGE_BYTES = 65536;
 const MEMORY_SECTION = 5;
 const LIMITS_MIN_ONLY = 0x00;
 const LIMITS_MIN_MAX = 0x01;
-
-function readU32Leb(bytes: Uint8Array, offset: number): { value: number; next: number } {
-  let value = 0;
-  let shift = 0;
-  let position = offset;
-  for (;;) {
-    if (position >= bytes.byteLength || shift > 28) throw invalid('truncated or oversized LEB128 number');
-    const byte = bytes[position++]!;
-    value += (byte & 0x7f) * 2 ** shift;
-    if ((byte & 0x80) === 0) return { value, next: position };
-    shift += 7;
-  }
-}
-
-function writeU32Leb(value: number): number[] {
-  const out: number[] = [];
-  let rest = value >>> 0;
-  do {
-    let byte = rest & 0x7f;
-    rest >>>= 7;
-    if (rest !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (rest !== 0);
-  return out;
-}
-
-function invalid(message: string): HostError {
-  return new HostError(HostErrorCode.InvalidModule, `invalid module: ${message}`);
-}
 
 function patchMemorySection(payload: Uint8Array, capPages: number): number[] {
   let { value: count, next: offset } = readU32Leb(payload, 0);
@@ -76,20 +48,13 @@ export function capPagesFor(maxMemoryMb: number): number {
 
 /** Returns the module bytes with every defined memory's maximum at most `capPages`. */
 export function capModuleMemory(module: Uint8Array, capPages: number): Uint8Array {
-  const parts: Uint8Array[] = [module.subarray(0, 8)];
-  let offset = 8;
-  while (offset < module.byteLength) {
-    const id = module[offset]!;
-    const size = readU32Leb(module, offset + 1);
-    const end = size.next + size.value;
-    if (end > module.byteLength) throw invalid('a section runs past the end of the file');
-    if (id === MEMORY_SECTION) {
-      const payload = patchMemorySection(module.subarray(size.next, end), capPages);
-      parts.push(Uint8Array.of(id, ...writeU32Leb(payload.length), ...payload));
-    } else {
-      parts.push(module.subarray(offset, end));
-    }
-    offset = end;
+  const parts: Uint8Array[] = [module.subarray(0, WASM_HEADER_BYTES)];
+  for (const section of sectionsOf(module)) {
+    parts.push(
+      section.id === MEMORY_SECTION
+        ? encodeSection(section.id, patchMemorySection(module.subarray(section.payloadStart, section.end), capPages))
+        : module.subarray(section.start, section.end),
+    );
   }
   return Buffer.concat(parts);
 }

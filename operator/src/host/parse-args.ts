@@ -11,6 +11,7 @@ const BOOLEAN_FLAGS = new Set(['--dapr-shutdown']);
 const VALUE_FLAGS = new Set([
   '--allowed-host', '--max-concurrent-requests', '--env', '--timeout', '--max-memory-mb',
   '--success-output', '--result-file', '--request-timeout', '--max-response-mb', '--sidecar-timeout',
+  '--invoke',
 ]);
 
 function positiveNumber(flag: string, text: string): number {
@@ -93,6 +94,8 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
   if (successOutput === '') throw usageError('--success-output needs a non-empty text');
   const resultFile = single('--result-file');
   if (resultFile === '') throw usageError('--result-file needs a path');
+  const invoke = single('--invoke');
+  if (invoke === '') throw usageError('--invoke needs the name of an exported function');
 
   return {
     kind: 'run',
@@ -110,6 +113,7 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
       requestTimeoutSeconds: requestTimeout === undefined ? DEFAULTS.requestTimeoutSeconds : positiveNumber('--request-timeout', requestTimeout),
       maxResponseMb: maxResponse === undefined ? DEFAULTS.maxResponseMb : integerIn('--max-response-mb', maxResponse, 1, 1024),
       sidecarTimeoutSeconds: sidecarTimeout === undefined ? DEFAULTS.sidecarTimeoutSeconds : positiveNumber('--sidecar-timeout', sidecarTimeout),
+      invoke,
     },
   };
 }

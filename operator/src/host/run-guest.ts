@@ -1,5 +1,6 @@
 // Runs one guest to its end on the current thread: node:wasi preview1 for the
-// system interface, our HTTP imports on JSPI, `_start` through
+// system interface, our HTTP imports on JSPI, its entry point (`_start`, or
+// the --invoke export) through
 // `WebAssembly.promising` so the event loop keeps running while a request
 // awaits. Used directly by the main thread, and inside the timeout worker.
 import { parseAllowList } from './allow-list.js';
@@ -43,11 +44,23 @@ const WASI_ESUCCESS = 0;
  * wrapper for each one at every instantiation (about 0.5 ms for a typical
  * guest). Behind a plain JS function V8 uses its generic JS call path instead.
  * `...args` matters: node:wasi rejects a call with the wrong argument count.
+ * A wasm i32 reaches JS signed, while every i32 of WASI preview1 is a u32
+ * (fds, pointers, lengths, flags; the signed 64-bit ones arrive as BigInt):
+ * each is passed on unsigned, so an argument of 2^31 or more gets the errno
+ * plain node:wasi gives it (a bad fd is BADF, not INVAL).
  */
-function wrapNativeImports(imports: WebAssembly.ModuleImports): WebAssembly.ModuleImports {
+export function wrapNativeImports(imports: WebAssembly.ModuleImports): WebAssembly.ModuleImports {
   const wrapped: WebAssembly.ModuleImports = {};
   for (const [name, value] of Object.entries(imports)) {
-    wrapped[name] = typeof value === 'function' ? (...args: unknown[]) => (value as (...a: unknown[]) => unknown)(...args) : value;
+    if (typeof value !== 'function') {
+      wrapped[name] = value;
+      continue;
+    }
+    const native = value as (...a: unknown[]) => unknown;
+    wrapped[name] = (...args: unknown[]) => {
+      for (let i = 0; i < args.length; i++) if (typeof args[i] === 'number') args[i] = (args[i] as number) >>> 0;
+      return native(...args);
+    };
   }
   return wrapped;
 }
@@ -107,11 +120,20 @@ export async function runGuest(module: WebAssembly.Module, spec: GuestRunSpec): 
   }
   const runStarted = performance.now();
   wasi.finalizeBindings(instance);
-  const start = WebAssembly.promising(instance.exports._start as () => void);
+  const entry = instance.exports[spec.entry] as (() => unknown) | undefined;
+  if (typeof entry !== 'function' || entry.length > 0) {
+    const message =
+      typeof entry !== 'function'
+        ? `the module exports no function "${spec.entry}"`
+        : `--invoke ${spec.entry}: the function takes ${entry.length} parameter${entry.length === 1 ? '' : 's'}; only a function without parameters can be invoked`;
+    return { end: { kind: 'unrunnable', message }, instantiateMillis, runMillis: 0, memoryBytes: guest.memoryBytes() };
+  }
+  const start = WebAssembly.promising(entry);
   let end: GuestEnd;
   try {
-    await start();
-    end = { kind: 'exit', code: 0 };
+    const returned = await start();
+    // An invoked function's i32 result is its exit code; `_start` returns nothing.
+    end = { kind: 'exit', code: spec.invoked && typeof returned === 'number' ? returned : 0 };
   } catch (err) {
     end = endOf(err);
   }

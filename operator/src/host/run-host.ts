@@ -37,6 +37,7 @@ function logGuestEnd(outcome: GuestOutcome, reason: string | null, exitCode: num
   const { end } = outcome;
   if (end.kind === 'trap') hostLog.error({ trap: end.message, reason, exitCode }, 'guest trapped');
   else if (end.kind === 'timeout') hostLog.error({ timeoutSeconds, exitCode }, 'guest timed out');
+  else if (end.kind === 'unrunnable') hostLog.error({ problem: end.message, exitCode }, 'guest entry point cannot be called');
   else if (reason === ResultReason.MemoryLimit) hostLog.error({ exitCode, memoryBytes: outcome.memoryBytes }, 'guest failed at its memory limit');
 }
 
@@ -52,7 +53,8 @@ export async function runHost(options: HostOptions, processEnv: NodeJS.ProcessEn
     if (sidecar) sidecarClient = await import('./sidecar-client.js');
     const sidecarReady = sidecar ? sidecarClient!.waitForSidecar(sidecar, options.sidecarTimeoutSeconds * 1000) : Promise.resolve();
     sidecarReady.catch(() => undefined); // awaited below, after the module's own errors
-    const loaded = loadModule(options.modulePath, options.maxMemoryMb);
+    const loaded = loadModule(options.modulePath, options.maxMemoryMb, options.invoke);
+    if (loaded.fromStartSection) hostLog.info({ module: options.modulePath }, 'running the module\'s start function as its entry point');
     compileMillis = loaded.compileMillis;
     await sidecarReady;
 
@@ -65,6 +67,8 @@ export async function runHost(options: HostOptions, processEnv: NodeJS.ProcessEn
       requestTimeoutMs: options.requestTimeoutSeconds * 1000,
       maxResponseBytes: options.maxResponseMb * MIB,
       capture: capture.state,
+      entry: loaded.entry,
+      invoked: options.invoke !== undefined,
     };
     const outcome = thread
       ? await thread.run(loaded.module, spec, options.timeoutSeconds! * 1000)
@@ -79,7 +83,8 @@ export async function runHost(options: HostOptions, processEnv: NodeJS.ProcessEn
     });
     logGuestEnd(outcome, verdict.reason, verdict.exitCode, options.timeoutSeconds);
     const summary: ResultSummary = { ...verdict, compileMillis, instantiateMillis: outcome.instantiateMillis, runMillis: outcome.runMillis };
-    writeResult(resultFile, buildResultJson(summary, capture.tail()));
+    const output = outcome.end.kind === 'unrunnable' ? new TextEncoder().encode(outcome.end.message) : capture.tail();
+    writeResult(resultFile, buildResultJson(summary, output));
     return verdict.exitCode;
   } catch (err) {
     const hostError = err instanceof HostError ? err : new HostError(HostErrorCode.Internal, `host failure: ${err instanceof Error ? err.message : String(err)}`, { cause: err });

@@ -3,7 +3,9 @@ import { DEFAULTS } from './host-options.js';
 
 export const USAGE = `usage: wasi-host run FILE [flags] [-- GUEST_ARGS...]
 
-Runs one WASI (preview1) command module. The guest gets argv
+Runs one WASI (preview1) module: its \`_start\` export, or, without one, its
+start section's function (older AssemblyScript and as-wasi build those), or
+the export named by --invoke. The guest gets argv
 [basename(FILE), ...GUEST_ARGS], only the --env variables plus
 DAPR_HTTP_PORT/DAPR_HTTP_ENDPOINT of its sidecar, no directories, and the
 wasi_experimental_http imports. Its stdout and stderr pass through as written.
@@ -14,6 +16,8 @@ flags:
                                 repeatable; default: the sidecar's origin only
   --max-concurrent-requests N   open HTTP responses at once (default ${DEFAULTS.maxConcurrentRequests})
   --env NAME=VALUE              guest environment variable; repeatable
+  --invoke NAME                 call this exported function (no parameters) instead
+                                of _start; an i32 it returns is the exit code
   --timeout SECONDS             end the guest after this long (exit 124)
   --max-memory-mb N             cap the guest's linear memory
   --success-output TEXT         passed only if the output contains TEXT

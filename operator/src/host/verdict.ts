@@ -64,6 +64,8 @@ export function verdictOf(input: VerdictInput): Verdict {
   switch (end.kind) {
     case 'timeout':
       return { exitCode: EXIT_TIMEOUT, passed: false, reason: ResultReason.Timeout };
+    case 'unrunnable':
+      return { exitCode: EXIT_HOST_FAILURE, passed: false, reason: ResultReason.InvalidModule };
     case 'trap':
       return { exitCode: EXIT_TRAP, passed: false, reason: nearMemoryCap(input) ? ResultReason.MemoryLimit : ResultReason.Trap };
     case 'exit': {

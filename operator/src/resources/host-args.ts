@@ -46,6 +46,7 @@ export function hostInvocationFor(app: WasiApp, moduleFile: string): HostInvocat
   if (spec.timeoutSeconds !== undefined) args.push(flag('timeout', String(spec.timeoutSeconds)));
   if (spec.maxMemoryMb !== undefined) args.push(flag('max-memory-mb', String(spec.maxMemoryMb)));
   if (spec.successOutput !== undefined) args.push(flag('success-output', spec.successOutput));
+  if (spec.invoke !== undefined) args.push(flag('invoke', spec.invoke));
 
   for (const entry of spec.env ?? []) {
     if (entry.valueFrom) {
