@@ -99,3 +99,52 @@ export function moduleWith(spec: ModuleSpec): Uint8Array {
     ...section(10, [...leb(bodies.length), ...bodies.flat()]),
   ]);
 }
+
+function readLeb(bytes: Uint8Array, offset: number): { value: number; next: number } {
+  let value = 0;
+  let shift = 0;
+  for (let position = offset; ; position++) {
+    const byte = bytes[position]!;
+    value += (byte & 0x7f) * 2 ** shift;
+    if ((byte & 0x80) === 0) return { value, next: position + 1 };
+    shift += 7;
+  }
+}
+
+/**
+ * A command module reshaped as older AssemblyScript (0.18 with as-wasi) and
+ * other toolchains build it: the `_start` export removed, its function named
+ * by a start section instead. The code is unchanged.
+ */
+export function asStartSectionModule(module: Uint8Array): Uint8Array {
+  const out: number[] = [...module.subarray(0, 8)];
+  let startFunction: number | undefined;
+  let offset = 8;
+  while (offset < module.byteLength) {
+    const id = module[offset]!;
+    const size = readLeb(module, offset + 1);
+    const end = size.next + size.value;
+    if (id === 7) {
+      const count = readLeb(module, size.next);
+      const kept: number[][] = [];
+      let position = count.next;
+      for (let i = 0; i < count.value; i++) {
+        const nameLength = readLeb(module, position);
+        const entryName = Buffer.from(module.subarray(nameLength.next, nameLength.next + nameLength.value)).toString('utf8');
+        const kind = module[nameLength.next + nameLength.value]!;
+        const index = readLeb(module, nameLength.next + nameLength.value + 1);
+        if (entryName === '_start' && kind === 0x00) startFunction = index.value;
+        else kept.push([...module.subarray(position, index.next)]);
+        position = index.next;
+      }
+      if (startFunction === undefined) throw new Error('the module exports no _start function');
+      out.push(...section(7, [...leb(kept.length), ...kept.flat()]));
+      // The start section follows the export section.
+      out.push(...section(8, leb(startFunction)));
+    } else {
+      out.push(...module.subarray(offset, end));
+    }
+    offset = end;
+  }
+  return Uint8Array.from(out);
+}

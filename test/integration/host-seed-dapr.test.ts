@@ -1,9 +1,13 @@
 // The seed scenario: dapr-state-test.wasm under wasi-host, against a real
 // daprd whose state store is a real redis-server.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { startDaprd, type TestDaprd } from '../helpers/daprd.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { guestModule, runWasiHost } from '../helpers/wasi-host.js';
+import { asStartSectionModule } from '../helpers/wasm-bytes.js';
 
 const APP_ID = 'seed-host';
 
@@ -35,6 +39,30 @@ test('the seed test passes and its state really is in Redis', async () => {
     expect(await client.hget(`${APP_ID}||planets`, 'data')).toContain('Tatooine');
   } finally {
     client.disconnect();
+  }
+});
+
+test('the seed guest built the older way (code in the start section, no _start export) passes, its state in Redis', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'seed-start-section-'));
+  try {
+    const path = join(dir, 'dapr-state-test.wasm');
+    writeFileSync(path, asStartSectionModule(readFileSync(guestModule('dapr-state-test'))));
+    expect(WebAssembly.Module.exports(new WebAssembly.Module(readFileSync(path))).map((e) => e.name)).not.toContain('_start');
+    const client = new Redis({ host: redis!.host, port: redis!.port, lazyConnect: true, maxRetriesPerRequest: 1 });
+    try {
+      await client.connect();
+      await client.del(`${APP_ID}||weapon`);
+      const run = await runWasiHost(['run', path, '--success-output', 'Test successfully!'], { env: daprd!.env });
+
+      expect(run.stdout).toContain('Test successfully!');
+      expect(run.exitCode).toBe(0);
+      expect(run.result).toMatchObject({ passed: true });
+      expect(await client.hget(`${APP_ID}||weapon`, 'data')).toContain('Death Star');
+    } finally {
+      client.disconnect();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
