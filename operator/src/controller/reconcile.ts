@@ -335,8 +335,11 @@ export class Reconciler {
     if (!scheduled) {
       const { name, trigger } = currentRunOf(app, rerun);
       wanted.add(name);
-      if (storeReady) created = await this.ensureRunJob(app, name, trigger, log);
-      if (rerun && trigger === 'Rerun') observedRerun = rerun;
+      if (storeReady) {
+        created = await this.ensureRunJob(app, name, trigger, log);
+        // Only once its Job exists (or is made now): a rerun asked for while the store waits is still to come.
+        if (rerun && trigger === 'Rerun') observedRerun = rerun;
+      }
     } else if (rerun && rerun !== app.status?.observedRerun) {
       const name = scheduledRerunJobNameFor(app, rerun);
       wanted.add(name);
