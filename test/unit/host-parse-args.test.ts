@@ -34,7 +34,18 @@ describe('wasi-host command line', () => {
       maxResponseMb: 16,
       sidecarTimeoutSeconds: 60,
       invoke: undefined,
+      dirs: [],
     });
+  });
+
+  test('--dir and --dir-ro take HOST_DIR[::GUEST_DIR], repeatable; one guest path per directory', () => {
+    expect(optionsOf(['run', 'guest.wasm', '--dir', '/data::/work', '--dir-ro=/etc/app', '--dir', '/tmp/out']).dirs).toEqual([
+      { hostPath: '/data', guestPath: '/work', readOnly: false },
+      { hostPath: '/tmp/out', guestPath: '/tmp/out', readOnly: false },
+      { hostPath: '/etc/app', guestPath: '/etc/app', readOnly: true },
+    ]);
+    expect(usageErrorOf(['run', 'guest.wasm', '--dir', '::/work'])).toContain('--dir needs HOST_DIR[::GUEST_DIR]');
+    expect(usageErrorOf(['run', 'guest.wasm', '--dir', '/a::/x', '--dir-ro', '/b::/x'])).toContain('guest path /x');
   });
 
   test('--invoke names the export to call, once, and not empty', () => {

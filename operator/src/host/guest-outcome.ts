@@ -28,4 +28,6 @@ export interface GuestRunSpec {
   readonly entry: string;
   /** --invoke: the function's i32 result, if any, is the exit code. */
   readonly invoked: boolean;
+  /** --dir and --dir-ro. */
+  readonly dirs: readonly import('./preopens.js').Preopen[];
 }

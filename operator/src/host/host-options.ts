@@ -16,6 +16,8 @@ export interface HostOptions {
   readonly sidecarTimeoutSeconds: number;
   /** --invoke: call this exported function (no parameters) instead of `_start`. */
   readonly invoke: string | undefined;
+  /** --dir and --dir-ro, in the order given. */
+  readonly dirs: readonly import('./preopens.js').Preopen[];
 }
 
 export const DEFAULTS = {

@@ -3,6 +3,7 @@
 import { parseAllowList } from './allow-list.js';
 import { usageError } from './host-errors.js';
 import { DEFAULTS, type HostOptions } from './host-options.js';
+import { parseDirFlag, wasiPreopens } from './preopens.js';
 
 export type ParsedCommand = { kind: 'help' } | { kind: 'run'; options: HostOptions };
 
@@ -11,7 +12,7 @@ const BOOLEAN_FLAGS = new Set(['--dapr-shutdown']);
 const VALUE_FLAGS = new Set([
   '--allowed-host', '--max-concurrent-requests', '--env', '--timeout', '--max-memory-mb',
   '--success-output', '--result-file', '--request-timeout', '--max-response-mb', '--sidecar-timeout',
-  '--invoke',
+  '--invoke', '--dir', '--dir-ro',
 ]);
 
 function positiveNumber(flag: string, text: string): number {
@@ -94,6 +95,12 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
   if (successOutput === '') throw usageError('--success-output needs a non-empty text');
   const resultFile = single('--result-file');
   if (resultFile === '') throw usageError('--result-file needs a path');
+  // node:wasi numbers the preopens 3, 4, … in this array's order, and so does the read-only rule (preopens.ts).
+  const dirs = [
+    ...(values.get('--dir') ?? []).map((text) => parseDirFlag('--dir', text)),
+    ...(values.get('--dir-ro') ?? []).map((text) => parseDirFlag('--dir-ro', text)),
+  ];
+  wasiPreopens(dirs); // fail on two directories with one guest path now
   const invoke = single('--invoke');
   if (invoke === '') throw usageError('--invoke needs the name of an exported function');
 
@@ -114,6 +121,7 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
       maxResponseMb: maxResponse === undefined ? DEFAULTS.maxResponseMb : integerIn('--max-response-mb', maxResponse, 1, 1024),
       sidecarTimeoutSeconds: sidecarTimeout === undefined ? DEFAULTS.sidecarTimeoutSeconds : positiveNumber('--sidecar-timeout', sidecarTimeout),
       invoke,
+      dirs,
     },
   };
 }

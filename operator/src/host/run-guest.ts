@@ -11,6 +11,7 @@ import { HttpErrorCode } from './http-error-codes.js';
 import { createHttpImports, HTTP_IMPORT_MODULE } from './http-imports.js';
 import { loadWasi } from './load-wasi.js';
 import { OutputCapture } from './output-capture.js';
+import { enforceReadOnly, wasiPreopens } from './preopens.js';
 import { passStdioThrough } from './stdio-passthrough.js';
 
 /**
@@ -77,13 +78,15 @@ export interface InstantiatedGuest {
 /** Builds the guest's imports exactly as a run does and instantiates the module (exported for the benchmark). */
 export function instantiateGuest(module: WebAssembly.Module, spec: GuestRunSpec): InstantiatedGuest {
   const { WASI } = loadWasi();
-  const wasi = new WASI({ version: 'preview1', args: spec.args, env: spec.env, preopens: {}, returnOnExit: true });
+  const dirs = spec.dirs ?? [];
+  const wasi = new WASI({ version: 'preview1', args: spec.args, env: spec.env, preopens: wasiPreopens(dirs), returnOnExit: true });
   let instance: WebAssembly.Instance | undefined;
   const memory = new GuestMemory(() => instance?.exports.memory as WebAssembly.Memory | undefined);
   const memoryBytes = () => (instance?.exports.memory as WebAssembly.Memory | undefined)?.buffer.byteLength ?? 0;
 
   const wasiImports = wrapNativeImports((wasi.getImportObject() as WebAssembly.Imports).wasi_snapshot_preview1 ?? {});
   passStdioThrough(wasiImports, memory, OutputCapture.attach(spec.capture));
+  enforceReadOnly(wasiImports, dirs, (ptr) => new DataView(memory.view(ptr, 4).buffer, memory.view(ptr, 4).byteOffset, 4).getUint32(0, true));
   wasiImports.proc_exit = (code: number) => {
     throw new GuestExit(code >>> 0);
   };

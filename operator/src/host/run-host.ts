@@ -69,6 +69,7 @@ export async function runHost(options: HostOptions, processEnv: NodeJS.ProcessEn
       capture: capture.state,
       entry: loaded.entry,
       invoked: options.invoke !== undefined,
+      dirs: options.dirs,
     };
     const outcome = thread
       ? await thread.run(loaded.module, spec, options.timeoutSeconds! * 1000)

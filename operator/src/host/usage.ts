@@ -7,7 +7,7 @@ Runs one WASI (preview1) module: its \`_start\` export, or, without one, its
 start section's function (older AssemblyScript and as-wasi build those), or
 the export named by --invoke. The guest gets argv
 [basename(FILE), ...GUEST_ARGS], only the --env variables plus
-DAPR_HTTP_PORT/DAPR_HTTP_ENDPOINT of its sidecar, no directories, and the
+DAPR_HTTP_PORT/DAPR_HTTP_ENDPOINT of its sidecar, only the --dir/--dir-ro directories, and the
 wasi_experimental_http imports. Its stdout and stderr pass through as written.
 
 flags:
@@ -16,6 +16,10 @@ flags:
                                 repeatable; default: the sidecar's origin only
   --max-concurrent-requests N   open HTTP responses at once (default ${DEFAULTS.maxConcurrentRequests})
   --env NAME=VALUE              guest environment variable; repeatable
+  --dir HOST_DIR[::GUEST_DIR]   let the guest read and write HOST_DIR, as GUEST_DIR (default the same
+                                path); repeatable
+  --dir-ro HOST_DIR[::GUEST_DIR]
+                                the same, read-only: every write under it fails with PERM
   --invoke NAME                 call this exported function (no parameters) instead
                                 of _start; an i32 it returns is the exit code
   --timeout SECONDS             end the guest after this long (exit 124)
