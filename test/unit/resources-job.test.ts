@@ -130,3 +130,28 @@ describe('the schedule CronJob', () => {
     expect(hash({ args: ['x'] })).not.toBe(hash({}));
   });
 });
+
+describe('guest directories (spec.volumes, spec.dirs)', () => {
+  test('each dir is its volume mounted in the host container and a --dir-ro (default) or --dir argument', () => {
+    const job = jobFor({
+      volumes: [
+        { name: 'config', configMap: { name: 'app-config' } },
+        { name: 'scratch', emptyDir: {} },
+      ],
+      dirs: [
+        { volume: 'config', path: '/etc/app' },
+        { volume: 'scratch', path: '/out', readOnly: false, subPath: 'reports' },
+      ],
+    });
+    const spec = job.spec!.template.spec!;
+    expect(spec.volumes?.map((v) => v.name)).toEqual(['module', 'dir-config', 'dir-scratch']);
+    expect(spec.volumes?.[1]).toEqual({ name: 'dir-config', configMap: { name: 'app-config' } });
+    const host = spec.containers[0]!;
+    expect(host.volumeMounts).toEqual([
+      expect.objectContaining({ name: 'module' }),
+      { name: 'dir-config', mountPath: '/wasi-dirs/0', readOnly: true },
+      { name: 'dir-scratch', mountPath: '/wasi-dirs/1', readOnly: false, subPath: 'reports' },
+    ]);
+    expect(host.args).toEqual(expect.arrayContaining(['--dir-ro=/wasi-dirs/0::/etc/app', '--dir=/wasi-dirs/1::/out']));
+  });
+});

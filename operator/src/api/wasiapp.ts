@@ -8,6 +8,7 @@ import type {
   V1ObjectMeta,
   V1ResourceRequirements,
   V1Toleration,
+  V1Volume,
 } from '@kubernetes/client-node';
 
 export interface ConfigMapModuleSource {
@@ -61,6 +62,17 @@ export interface PodOverrides {
   annotations?: Record<string, string>;
 }
 
+/** A volume of spec.volumes made visible to the guest as a directory. */
+export interface GuestDir {
+  /** A name in spec.volumes. */
+  volume: string;
+  /** The absolute path the guest opens it by. */
+  path: string;
+  /** Default true: the guest may only read it. */
+  readOnly?: boolean;
+  subPath?: string;
+}
+
 export type ConcurrencyPolicy = 'Allow' | 'Forbid' | 'Replace';
 
 export interface WasiAppSpec {
@@ -74,6 +86,9 @@ export interface WasiAppSpec {
   successOutput?: string;
   /** Call this exported function (no parameters) instead of `_start`; an i32 it returns is the exit code. */
   invoke?: string;
+  /** Kubernetes volumes (configMap, secret, emptyDir, persistentVolumeClaim) the dirs come from. */
+  volumes?: V1Volume[];
+  dirs?: GuestDir[];
   resources?: V1ResourceRequirements;
   hostImage?: string;
   dapr?: DaprSpec;

@@ -31,7 +31,8 @@ export interface HostInvocation {
   env: V1EnvVar[];
 }
 
-export function hostInvocationFor(app: WasiApp, moduleFile: string): HostInvocation {
+/** `dirArgs`: the --dir / --dir-ro arguments of the app's spec.dirs (guest-dirs.ts), mount paths included. */
+export function hostInvocationFor(app: WasiApp, moduleFile: string, dirArgs: readonly string[] = []): HostInvocation {
   const spec = app.spec;
   const args = ['run', literalArg(moduleFile)];
   const env: V1EnvVar[] = [];
@@ -47,6 +48,7 @@ export function hostInvocationFor(app: WasiApp, moduleFile: string): HostInvocat
   if (spec.maxMemoryMb !== undefined) args.push(flag('max-memory-mb', String(spec.maxMemoryMb)));
   if (spec.successOutput !== undefined) args.push(flag('success-output', spec.successOutput));
   if (spec.invoke !== undefined) args.push(flag('invoke', spec.invoke));
+  for (const dir of dirArgs) args.push(literalArg(dir));
 
   for (const entry of spec.env ?? []) {
     if (entry.valueFrom) {

@@ -9,6 +9,7 @@ import { HOST_CONTAINER_NAME } from '../api/names.js';
 import type { WasiApp } from '../api/wasiapp.js';
 import { daprAnnotationsFor } from './dapr-annotations.js';
 import { literalArg } from './expansion.js';
+import { guestDirsFor } from './guest-dirs.js';
 import { HOST_COMMAND, hostInvocationFor } from './host-args.js';
 import { podLabelsFor } from './labels.js';
 import { MODULE_DIR, MODULE_VOLUME_NAME, moduleMountFor, type ModuleDownload } from './module-source.js';
@@ -26,7 +27,8 @@ export function buildHostPodTemplate(app: WasiApp, config: OperatorConfig): V1Po
   // spec.resources replaces the operator's defaults as a whole, as a Pod's own would.
   const resources = containerResourcesFor(app.spec.resources ?? config.defaultHostResources);
   const module = moduleMountFor(app);
-  const invocation = hostInvocationFor(app, module.filePath);
+  const dirs = guestDirsFor(app);
+  const invocation = hostInvocationFor(app, module.filePath, dirs.args);
   const overrides = app.spec.pod ?? {};
   // The user's labels and annotations first: ours win on a conflict (the CRD
   // already rejects dapr.io/* annotations there, pointing at spec.dapr).
@@ -41,7 +43,7 @@ export function buildHostPodTemplate(app: WasiApp, config: OperatorConfig): V1Po
     args: invocation.args,
     ...(invocation.env.length > 0 && { env: invocation.env }),
     ...(resources && { resources }),
-    volumeMounts: [{ name: MODULE_VOLUME_NAME, mountPath: MODULE_DIR, readOnly: true }],
+    volumeMounts: [{ name: MODULE_VOLUME_NAME, mountPath: MODULE_DIR, readOnly: true }, ...dirs.mounts],
     securityContext: restrictedContainerSecurityContext(),
     // The host writes its JSON result here; if it dies before that, the log
     // tail tells the operator (and the user) why.
@@ -75,7 +77,7 @@ export function buildHostPodTemplate(app: WasiApp, config: OperatorConfig): V1Po
       ...(overrides.runtimeClassName && { runtimeClassName: overrides.runtimeClassName }),
       ...(initContainers && { initContainers }),
       containers: [host],
-      volumes: [module.volume],
+      volumes: [module.volume, ...dirs.volumes],
     },
   };
 }
