@@ -122,3 +122,37 @@ test('in a namespace that enforces the restricted standard the host Pod is admit
   expect(host.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
   expect(pod.spec?.securityContext?.runAsUser ?? host.securityContext?.runAsUser).toBe(65532);
 }, APP_TIMEOUT_MS + 30_000);
+
+test('a guest reads its config from a ConfigMap directory and writes a report into an emptyDir; the ConfigMap stays read-only', async () => {
+  const namespace = await node.createNamespace('dirs');
+  const { readFileSync } = await import('node:fs');
+  const { guestModule } = await import('../helpers/wasi-host.js');
+  await core.createNamespacedConfigMap({
+    namespace,
+    body: { metadata: { name: 'fs-probe' }, binaryData: { 'fs-probe.wasm': readFileSync(guestModule('fs-probe')).toString('base64') } },
+  });
+  await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'app-config' }, data: { 'app.conf': 'config v1' } } });
+  await createApp(clients, namespace, 'reporter', {
+    module: { configMap: { name: 'fs-probe', key: 'fs-probe.wasm' } },
+    dapr: { enabled: false },
+    volumes: [
+      { name: 'config', configMap: { name: 'app-config' } },
+      { name: 'scratch', emptyDir: {} },
+    ],
+    dirs: [
+      { volume: 'config', path: '/etc/app' },
+      { volume: 'scratch', path: '/out', readOnly: false },
+    ],
+    args: ['read', '/etc/app/app.conf', 'write', '/out/report.txt', 'done', 'read', '/out/report.txt', 'write', '/etc/app/app.conf', 'changed'],
+  });
+  const app = await finished(namespace, 'reporter');
+  expect(outcome(app)).toMatchObject({ phase: 'Succeeded', passed: true });
+  expect(app.status?.result?.output?.split('\n')).toEqual([
+    'read /etc/app/app.conf: 0 config v1',
+    'write /out/report.txt: 0',
+    'read /out/report.txt: 0 done',
+    // PERM: the host refuses it, and the ConfigMap volume is mounted read-only as well.
+    'write /etc/app/app.conf: 63',
+    '',
+  ]);
+});
