@@ -64,8 +64,9 @@ test('create → the Component, the run Job and its Pod appear with owner refere
   expect(host!.image).toBe('wasi-operator:test');
   expect(host!.args).toEqual(expect.arrayContaining(['run', '--dapr-shutdown', '--timeout=30', '--', '--greeting', 'hi there']));
   expect(host!.terminationMessagePolicy).toBe('FallbackToLogsOnError');
+  // Created once (a POST: a Job's template is immutable, and an apply could take over someone else's Job).
   expect(job!.metadata!.managedFields).toEqual(
-    expect.arrayContaining([expect.objectContaining({ manager: 'wasi-operator', operation: 'Apply' })]),
+    expect.arrayContaining([expect.objectContaining({ manager: 'wasi-operator', operation: 'Update' })]),
   );
 
   const components = await listComponents(c, namespace);
@@ -165,6 +166,7 @@ test('spec change → a new run for the new generation, the running one deleted,
   const namespace = await cluster.createNamespace('generation');
   await createApp(c, namespace, 'evolve', { args: ['one'] });
   await eventually('pod of g1', async () => (await podsOf(c, namespace, 'evolve')).some((p) => p.metadata!.name!.startsWith('evolve-g1-')));
+  await eventually('the run of g1 in the status', async () => (await getApp(c, namespace, 'evolve')).status?.jobName === 'evolve-g1');
 
   await patchAppSpec(c, namespace, 'evolve', { args: ['two'], dapr: { stateStore: { name: 'store-two' } } });
   const jobs = await eventually('only the Job of g2', async () => {
@@ -263,3 +265,32 @@ test('existingComponent: waits with StateStoreReady=False until the Component ex
   const [component] = await listComponents(c, namespace);
   expect(component!.metadata.ownerReferences).toBeUndefined();
 });
+
+test('a reconcile that keeps failing shows on the app as Reconciled=False with the reason, and goes once it works', async () => {
+  operator = await runOperator(cluster.kc);
+  const namespace = await cluster.createNamespace('failing');
+  // Someone else's Job holds the name the app's first run needs.
+  await c.batch.createNamespacedJob({
+    namespace,
+    body: {
+      metadata: { name: 'taken-g1' },
+      spec: { suspend: true, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'x', image: 'busybox' }] } } },
+    },
+  });
+  await createApp(c, namespace, 'taken', { dapr: { enabled: false } });
+  const failing = await eventually('the Reconciled=False condition', async () => {
+    const condition = (await getApp(c, namespace, 'taken')).status?.conditions?.find((x) => x.type === 'Reconciled');
+    return condition?.status === 'False' && condition;
+  });
+  expect(failing.reason).toBe('JobNameTaken');
+  expect(failing.message).toContain('Job ' + namespace + '/taken-g1 exists and does not belong to WasiApp taken; delete or rename it');
+  expect((await eventsFor(c, namespace, 'taken')).some((e) => e.reason === 'ReconcileError')).toBe(true);
+
+  await c.batch.deleteNamespacedJob({ namespace, name: 'taken-g1', propagationPolicy: 'Background' });
+  const recovered = await eventually('the run, and the condition gone', async () => {
+    const status = (await getApp(c, namespace, 'taken')).status;
+    return status?.jobName === 'taken-g1' && !status.conditions?.some((x) => x.type === 'Reconciled') && status;
+  }, 60_000);
+  expect(recovered.runs?.[0]?.jobName).toBe('taken-g1');
+  expect((await jobsOf(c, namespace, 'taken'))[0]?.metadata?.ownerReferences?.[0]?.name).toBe('taken');
+}, 90_000);

@@ -5,6 +5,8 @@ import type { Condition, ConditionStatus } from '../api/wasiapp.js';
 export const CONDITION_STATE_STORE_READY = 'StateStoreReady';
 export const CONDITION_READY = 'Ready';
 export const CONDITION_SUCCEEDED = 'Succeeded';
+/** Present (False) only while reconciles of the app keep failing; see Reconciler.reportFailure. */
+export const CONDITION_RECONCILED = 'Reconciled';
 
 export interface ConditionInput {
   type: string;

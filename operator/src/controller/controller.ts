@@ -122,5 +122,8 @@ export class Controller {
     const { namespace, name } = parseKey(key);
     const app = this.watches.apps.get(name, namespace);
     if (app) events.warning(app, REASON_RECONCILE_ERROR, err instanceof Error ? err.message : String(err));
+    void this.reconciler.reportFailure(key, err).catch((reportErr: unknown) => {
+      log.warn({ wasiapp: key, err: reportErr }, 'cannot write the failure to the status');
+    });
   }
 }

@@ -1,7 +1,7 @@
 // The API calls the controller makes, over our own small client (see
 // kube/api-client.ts), each with its error wrapped in a WasiOperatorError
 // that says what failed.
-import type { CoreV1Event, KubernetesObject, V1Lease } from '@kubernetes/client-node';
+import type { CoreV1Event, KubernetesObject, V1Job, V1Lease } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import {
   API_GROUP_VERSION,
@@ -81,6 +81,30 @@ export async function deletePod(clients: KubeClients, namespace: string, name: s
   } catch (err) {
     if (isNotFound(err) || apiCode(err) === 409) return;
     throw new WasiOperatorError('ERR_DELETE_POD', `cannot delete pod ${namespace}/${name}: ${apiErrorMessage(err)}`, { cause: err });
+  }
+}
+
+/**
+ * Creates a run's Job (a POST, never an apply: a Job's template is immutable,
+ * and an apply would take over someone else's Job of that name). Undefined
+ * when a Job of that name exists already; the caller decides whose it is.
+ */
+export async function createJob(clients: KubeClients, job: V1Job): Promise<V1Job | undefined> {
+  const namespace = job.metadata?.namespace as string;
+  try {
+    return await clients.api.request<V1Job>('POST', watchPath('batch/v1', 'jobs', namespace), { query: { fieldManager: FIELD_MANAGER }, body: job });
+  } catch (err) {
+    if (apiCode(err) === 409) return undefined;
+    throw new WasiOperatorError('ERR_CREATE_JOB', `cannot create Job ${namespace}/${job.metadata?.name}: ${apiErrorMessage(err)}`, { cause: err });
+  }
+}
+
+export async function readJob(clients: KubeClients, namespace: string, name: string): Promise<V1Job | undefined> {
+  try {
+    return await clients.api.request<V1Job>('GET', `${watchPath('batch/v1', 'jobs', namespace)}/${name}`);
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw new WasiOperatorError('ERR_READ_JOB', `cannot read Job ${namespace}/${name}: ${apiErrorMessage(err)}`, { cause: err });
   }
 }
 

@@ -23,7 +23,7 @@ import { controllerOf, isControlledBy } from '../resources/owner.js';
 import { isDaprEnabled } from '../resources/spec-defaults.js';
 import { WasiOperatorError } from '../util/errors.js';
 import { CoalescingFlight } from './coalescing-flight.js';
-import { CONDITION_STATE_STORE_READY, findCondition, kubeTime } from './conditions.js';
+import { CONDITION_RECONCILED, CONDITION_STATE_STORE_READY, findCondition, kubeTime, nextCondition } from './conditions.js';
 import { nextScheduleTime } from './cron-schedule.js';
 import {
   REASON_COMPONENT_APPLIED,
@@ -37,7 +37,7 @@ import {
 } from './events.js';
 import { deepEqual, mergePatch } from './json-diff.js';
 import { keyOf, parseKey } from './keys.js';
-import { applyObject, deleteBatchObject, deleteComponent, patchAppStatus, patchJobSuspend, type KubeClients } from './kube.js';
+import { applyObject, createJob, deleteBatchObject, deleteComponent, patchAppStatus, patchJobSuspend, readJob, type KubeClients } from './kube.js';
 import type { FinishedRun } from './metrics.js';
 import type { RunObservation } from './run-record.js';
 import { computeStatus, newlyFinishedRuns, type StateStoreState } from './status.js';
@@ -378,8 +378,17 @@ export class Reconciler {
     }
     // Recorded and gone: its TTL removed it, and its result stays in the status.
     if (app.status?.runs?.some((run) => run.jobName === name)) return false;
-    // Jobs are immutable in their template: only ever applied when absent.
-    await applyObject(this.deps.clients, buildRunJob(app, this.deps.config, name, trigger));
+    // Jobs are immutable in their template: only ever created when absent.
+    const made = await createJob(this.deps.clients, buildRunJob(app, this.deps.config, name, trigger));
+    if (!made) {
+      // Ours, made a moment ago and not in the cache yet; or someone else's, which the cache (our Jobs only) never holds.
+      const existing = await readJob(this.deps.clients, namespace, name);
+      if (existing && isControlledBy(existing, app)) return false;
+      throw new WasiOperatorError(
+        'ERR_JOB_NAME_TAKEN',
+        `Job ${namespace}/${name} exists and does not belong to WasiApp ${app.metadata.name}; delete or rename it`,
+      );
+    }
     log.info({ job: name, trigger }, 'created run job');
     this.deps.events.normal(app, REASON_JOB_CREATED, `created Job ${name} (${trigger === 'Rerun' ? 'a rerun' : `generation ${app.metadata.generation}`})`);
     return true;
@@ -456,6 +465,26 @@ export class Reconciler {
     return this.jobsOf(app)
       .filter((job) => job.metadata?.uid !== undefined && belongsTo(job, app, this.deps.caches.cronJobs))
       .map((job) => ({ job, pods: pods.filter((pod) => pod.metadata?.labels?.[JOB_NAME_LABEL] === job.metadata?.name) }));
+  }
+
+  /**
+   * A reconcile that failed shows on the WasiApp, not only in the log: a
+   * `Reconciled=False` condition with the error's code as its reason and its
+   * message (written once, again only when they change). The next status
+   * write of a reconcile that works drops it: conditions are replaced whole.
+   */
+  async reportFailure(key: string, err: unknown): Promise<void> {
+    const { namespace, name } = parseKey(key);
+    const app = this.deps.caches.apps.get(name, namespace);
+    if (!app || app.metadata.deletionTimestamp) return;
+    const previous = app.status?.conditions ?? [];
+    const reason = failureReasonOf(err);
+    const message = err instanceof Error ? err.message : String(err);
+    const before = findCondition(previous, CONDITION_RECONCILED);
+    if (before?.status === 'False' && before.reason === reason && before.message === message) return;
+    const condition = nextCondition(previous, { type: CONDITION_RECONCILED, status: 'False', reason, message }, app.metadata.generation, this.now());
+    const conditions = [...previous.filter((c) => c.type !== CONDITION_RECONCILED), condition];
+    await patchAppStatus(this.deps.clients, app, { conditions });
   }
 
   private async writeStatus(key: string, app: WasiApp, next: WasiAppStatus, log: Logger): Promise<void> {
@@ -567,6 +596,17 @@ export function currentRunOf(app: WasiApp, rerun: string | undefined): { name: s
     return { name: latest.jobName, trigger: latest.trigger === 'Rerun' ? 'Rerun' : 'Spec' };
   }
   return { name: jobNameFor(app, undefined), trigger: 'Spec' };
+}
+
+/** `ERR_JOB_NAME_TAKEN` → `JobNameTaken`: a condition reason from a typed error's code. */
+function failureReasonOf(err: unknown): string {
+  const code = (err as { code?: unknown })?.code;
+  if (typeof code !== 'string' || !/^ERR_[A-Z0-9_]+$/.test(code)) return 'ReconcileError';
+  return code
+    .slice('ERR_'.length)
+    .split('_')
+    .map((word) => word.charAt(0) + word.slice(1).toLowerCase())
+    .join('');
 }
 
 function isJobFinished(job: V1Job): boolean {
