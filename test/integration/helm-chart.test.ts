@@ -326,7 +326,8 @@ describe('helm install, watching every namespace', () => {
     await core.readNamespacedServiceAccount({ name: RELEASE, namespace: releaseNamespace });
     await core.readNamespacedService({ name: `${RELEASE}-metrics`, namespace: releaseNamespace });
     const clusterRole = await rbac.readClusterRole({ name: RELEASE });
-    expect(clusterRole.rules?.find((r) => r.resources?.includes('jobs'))?.verbs?.sort()).toEqual(['create', 'delete', 'list', 'patch', 'watch']);
+    expect(clusterRole.rules?.find((r) => r.resources?.includes('jobs'))?.verbs?.sort()).toEqual(['create', 'delete', 'get', 'list', 'patch', 'watch']);
+    expect(clusterRole.rules?.find((r) => r.resources?.includes('cronjobs'))?.verbs?.sort()).toEqual(['create', 'delete', 'list', 'patch', 'watch']);
     expect(clusterRole.rules?.find((r) => r.resources?.includes('pods'))?.verbs?.sort()).toEqual(['list', 'watch']);
     const binding = await rbac.readClusterRoleBinding({ name: RELEASE });
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: RELEASE, namespace: releaseNamespace }]);
@@ -388,7 +389,7 @@ describe('helm install, watching every namespace', () => {
     expect(forbiddenLines(operator)).toEqual([]);
   }, 180_000);
 
-  test('a ClusterRole without create on jobs: server-side apply of a new Job is refused, and works again once restored', async () => {
+  test('a ClusterRole without create on jobs: creating a new Job is refused, and works again once restored', async () => {
     const rbac = cluster.kc.makeApiClient(RbacAuthorizationV1Api);
     const original = await rbac.readClusterRole({ name: RELEASE });
     const withoutCreate = original.rules!.map((rule) =>
@@ -429,6 +430,7 @@ describe('helm install, watching every namespace', () => {
       { group: 'wasi-operator.dev', resource: 'wasiapps', subresource: 'status', verb: 'patch', namespace: ns },
       { resource: 'pods', verb: 'list', namespace: ns },
       { group: 'batch', resource: 'jobs', verb: 'create', namespace: ns },
+      { group: 'batch', resource: 'jobs', verb: 'get', namespace: ns },
       { group: 'batch', resource: 'jobs', verb: 'patch', namespace: ns },
       { group: 'batch', resource: 'jobs', verb: 'delete', namespace: ns },
       { group: 'batch', resource: 'cronjobs', verb: 'patch', namespace: ns },
@@ -446,6 +448,7 @@ describe('helm install, watching every namespace', () => {
       { resource: 'pods', verb: 'create', namespace: ns },
       { resource: 'pods', verb: 'delete', namespace: ns },
       { group: 'batch', resource: 'jobs', verb: 'update', namespace: ns },
+      { group: 'batch', resource: 'cronjobs', verb: 'get', namespace: ns },
       { resource: 'pods', subresource: 'exec', verb: 'create', namespace: ns },
       { group: 'wasi-operator.dev', resource: 'wasiapps', verb: 'update', namespace: ns },
       { group: 'wasi-operator.dev', resource: 'wasiapps', verb: 'delete', namespace: ns },

@@ -83,11 +83,16 @@ into a Role per watched namespace.
 - apiGroups: [wasi-operator.dev]
   resources: [wasiapps/finalizers]
   verbs: [update]
-# A run is a Job (a scheduled app's runs come from a CronJob): server-side
-# apply (patch; authorized as create when the object is new), a merge patch
-# of spec.suspend, delete of replaced runs, informer list + watch.
+# A run is a Job: created once (get when the create finds the name taken, to
+# tell our own from someone else's), a merge patch of spec.suspend, delete of
+# replaced runs, informer list + watch.
 - apiGroups: [batch]
-  resources: [jobs, cronjobs]
+  resources: [jobs]
+  verbs: [get, list, watch, create, patch, delete]
+# A scheduled app's runs come from a CronJob: server-side apply (patch;
+# authorized as create when the object is new), delete, list + watch.
+- apiGroups: [batch]
+  resources: [cronjobs]
   verbs: [list, watch, create, patch, delete]
 # The Job controller makes the Pods; the operator only reads their status.
 - apiGroups: [""]
