@@ -5,6 +5,8 @@
 //   writeFileSync(path, commandModule({ memoryPages: 100 }));
 //   writeFileSync(path, commandModule({ imports: [['env', 'sleep']] }));
 
+import { readU32Leb } from '../../operator/src/host/module-sections.js';
+
 export interface CommandModuleOptions {
   /** Initial pages of the exported memory (default 1). */
   memoryPages?: number;
@@ -100,17 +102,6 @@ export function moduleWith(spec: ModuleSpec): Uint8Array {
   ]);
 }
 
-function readLeb(bytes: Uint8Array, offset: number): { value: number; next: number } {
-  let value = 0;
-  let shift = 0;
-  for (let position = offset; ; position++) {
-    const byte = bytes[position]!;
-    value += (byte & 0x7f) * 2 ** shift;
-    if ((byte & 0x80) === 0) return { value, next: position + 1 };
-    shift += 7;
-  }
-}
-
 /**
  * A command module reshaped as older AssemblyScript (0.18 with as-wasi) and
  * other toolchains build it: the `_start` export removed, its function named
@@ -122,17 +113,17 @@ export function asStartSectionModule(module: Uint8Array): Uint8Array {
   let offset = 8;
   while (offset < module.byteLength) {
     const id = module[offset]!;
-    const size = readLeb(module, offset + 1);
+    const size = readU32Leb(module, offset + 1);
     const end = size.next + size.value;
     if (id === 7) {
-      const count = readLeb(module, size.next);
+      const count = readU32Leb(module, size.next);
       const kept: number[][] = [];
       let position = count.next;
       for (let i = 0; i < count.value; i++) {
-        const nameLength = readLeb(module, position);
+        const nameLength = readU32Leb(module, position);
         const entryName = Buffer.from(module.subarray(nameLength.next, nameLength.next + nameLength.value)).toString('utf8');
         const kind = module[nameLength.next + nameLength.value]!;
-        const index = readLeb(module, nameLength.next + nameLength.value + 1);
+        const index = readU32Leb(module, nameLength.next + nameLength.value + 1);
         if (entryName === '_start' && kind === 0x00) startFunction = index.value;
         else kept.push([...module.subarray(position, index.next)]);
         position = index.next;

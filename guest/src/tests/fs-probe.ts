@@ -9,38 +9,17 @@
 //   out:  "<op> <path>: <errno>" per operation, plus " <content>" after a read that worked
 //   exit: 0
 import {
-  fd_close, fd_prestat_dir_name, fd_prestat_get, fd_read, fd_write, iovec, oflags, path_create_directory, path_open,
-  path_unlink_file, prestat, prestat_dir, rights,
+  fd_close, fd_read, fd_write, iovec, oflags, path_create_directory, path_open, path_unlink_file, rights,
 } from "~lib/bindings/wasi_snapshot_preview1";
 import { println } from "../../lib/console";
+import { PreopenPath, resolvePreopen as resolve } from "../../lib/preopens";
 
-const FIRST_PREOPEN_FD: u32 = 3;
-const LAST_PREOPEN_FD: u32 = 64;
-const PRESTAT: usize = memory.data(16);
 const OPENED_FD: usize = memory.data(4);
 const IOVEC: usize = memory.data(8);
 const COUNT: usize = memory.data(4);
 const ENOENT: u16 = 44;
 
-/** The preopen a path is under and the path relative to it, as wasi-libc resolves it; fd 0 when none. */
-class Resolved {
-  constructor(public fd: u32, public relative: ArrayBuffer) {}
-}
-
-function resolve(path: string): Resolved {
-  for (let fd = FIRST_PREOPEN_FD; fd <= LAST_PREOPEN_FD; fd++) {
-    if (fd_prestat_get(fd, changetype<prestat>(PRESTAT)) != 0) break;
-    const nameLength = changetype<prestat_dir>(PRESTAT).name_len;
-    const name = new ArrayBuffer(<i32>nameLength);
-    if (fd_prestat_dir_name(fd, changetype<usize>(name), nameLength) != 0) continue;
-    let dir = String.UTF8.decode(name);
-    while (dir.length > 1 && dir.endsWith("/")) dir = dir.substring(0, dir.length - 1);
-    if (path.startsWith(dir + "/")) return new Resolved(fd, String.UTF8.encode(path.substring(dir.length + 1)));
-  }
-  return new Resolved(0, new ArrayBuffer(0));
-}
-
-function openFile(at: Resolved, flags: u16, base: u64): u16 {
+function openFile(at: PreopenPath, flags: u16, base: u64): u16 {
   return path_open(at.fd, 0, changetype<usize>(at.relative), <usize>at.relative.byteLength, flags, base, 0, 0, OPENED_FD);
 }
 

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { RERUN_ANNOTATION } from '../api/names.js';
 import type { WasiApp, WasiAppRun } from '../api/wasiapp.js';
+import { kubeTime } from '../controller/conditions.js';
 import { apiErrorMessage } from '../kube/api-error.js';
 import { followApp } from './demo/follow.js';
 import { DemoOutput, seconds } from './demo/progress.js';
@@ -32,10 +33,11 @@ options:
 /** The finished run started for `token`: a Rerun that began no earlier than the request (to the second). */
 export function rerunOutcome(app: WasiApp, token: string, requestedAt: Date): WasiAppRun | undefined {
   if (app.status?.observedRerun !== token) return undefined;
-  const since = new Date(Math.floor(requestedAt.getTime() / 1000) * 1000 - 1000).toISOString();
+  // Kubernetes times are whole seconds: a run started for this request starts no earlier than its second, less one.
+  const since = kubeTime(new Date(requestedAt.getTime() - 1000)) ?? '';
   return [...(app.status.runs ?? [])]
     .reverse()
-    .find((run) => run.trigger === 'Rerun' && (run.phase === 'Succeeded' || run.phase === 'Failed') && (run.startTime ?? '') >= since.replace(/\.\d+Z$/, 'Z'));
+    .find((run) => run.trigger === 'Rerun' && (run.phase === 'Succeeded' || run.phase === 'Failed') && (run.startTime ?? '') >= since);
 }
 
 export async function rerunCommand(args: string[]): Promise<number> {

@@ -164,8 +164,9 @@ function verdictOfRecord(run: WasiAppRun): Verdict {
 function resultOf(latestFinished: WasiAppRun | undefined, view: RunView | undefined, previous: WasiAppStatus): WasiAppResult | undefined {
   if (!latestFinished) return undefined;
   if (view?.result) return view.result;
-  if (previous.result && previous.lastRun?.jobName === latestFinished.jobName) return previous.result;
-  if (previous.result && previous.jobName === latestFinished.jobName) return previous.result;
+  // The previous result is the one its latest finished run reported.
+  const previousFinished = [...(previous.runs ?? [])].reverse().find(isFinishedRun);
+  if (previous.result && previousFinished?.jobName === latestFinished.jobName) return previous.result;
   // Recorded without its output: what the run record kept.
   return compact({
     passed: latestFinished.passed ?? latestFinished.phase === 'Succeeded',
