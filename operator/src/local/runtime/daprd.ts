@@ -40,6 +40,13 @@ export interface StartDaprdOptions {
   /** Shorthand for one store named `statestore` on this Redis. */
   redisAddress?: string;
   stores?: StateStore[];
+  /**
+   * More Components, each written as `<name>.yaml` into the resources dir as
+   * given (pubsub.redis, secretstores.local.file, bindings.*, …).
+   */
+  components?: { name: string; yaml: string }[];
+  /** An app on this loopback port that daprd invokes (`--app-port`, HTTP); none by default. */
+  appPort?: number;
   /** More daprd flags. */
   extraArgs?: string[];
   /** How long to wait for /v1.0/healthz/outbound (default 60 s). */
@@ -86,10 +93,12 @@ export async function startDaprd(options: StartDaprdOptions): Promise<LocalDaprd
   const stores = options.stores ?? (options.redisAddress ? [{ name: 'statestore', redisAddress: options.redisAddress }] : []);
   const resourcesDir = mkdtempSync(join(tmpdir(), 'wasi-operator-daprd-'));
   for (const store of stores) writeFileSync(join(resourcesDir, `${store.name}.yaml`), stateStoreComponent(store));
+  for (const component of options.components ?? []) writeFileSync(join(resourcesDir, `${component.name}.yaml`), component.yaml);
 
   const [httpPort, grpcPort, metricsPort, internalGrpcPort] = (await freePorts(4)) as [number, number, number, number];
   const ports = { http: httpPort, grpc: grpcPort, internalGrpc: internalGrpcPort, metrics: metricsPort };
-  const args = [...standaloneDaprdArgs({ appId: options.appId, resourcesDir, ports }), ...(options.extraArgs ?? [])];
+  const appArgs = options.appPort === undefined ? [] : ['--app-port', String(options.appPort), '--app-protocol', 'http'];
+  const args = [...standaloneDaprdArgs({ appId: options.appId, resourcesDir, ports }), ...appArgs, ...(options.extraArgs ?? [])];
   const proc = startProcess(`daprd ${options.appId}`, daprd!, args, { cwd: resourcesDir });
   const origin = `http://127.0.0.1:${httpPort}`;
   const stop = async () => {
