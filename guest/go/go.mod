@@ -1,0 +1,3 @@
+module wasi-operator.dev/guest
+
+go 1.26
