@@ -97,7 +97,9 @@ type valueError struct {
 	err error
 }
 
-func (e *valueError) Error() string { return "the value for key " + strconv.Quote(e.key) + " is not JSON: " + e.err.Error() }
+func (e *valueError) Error() string {
+	return "the value for key " + strconv.Quote(e.key) + " is not JSON: " + e.err.Error()
+}
 func (e *valueError) Unwrap() error { return e.err }
 
 func (c *Client) stateURL(store string, more ...string) string {

@@ -20,4 +20,6 @@ func abiHeaderGet(uint32, unsafe.Pointer, uint32, unsafe.Pointer, uint32, unsafe
 	return uint32(RuntimeError)
 }
 
-func abiHeadersGetAll(uint32, unsafe.Pointer, uint32, unsafe.Pointer) uint32 { return uint32(RuntimeError) }
+func abiHeadersGetAll(uint32, unsafe.Pointer, uint32, unsafe.Pointer) uint32 {
+	return uint32(RuntimeError)
+}
