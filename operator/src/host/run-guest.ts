@@ -11,7 +11,8 @@ import { HttpErrorCode } from './http-error-codes.js';
 import { createHttpImports, HTTP_IMPORT_MODULE } from './http-imports.js';
 import { loadWasi } from './load-wasi.js';
 import { OutputCapture } from './output-capture.js';
-import { enforceReadOnly, wasiPreopens } from './preopens.js';
+import { guardPreopens } from './preopen-guard.js';
+import { wasiPreopens } from './preopens.js';
 import { passStdioThrough } from './stdio-passthrough.js';
 
 /**
@@ -36,6 +37,8 @@ function endOf(err: unknown): GuestEnd {
   const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
   return { kind: 'trap', message };
 }
+
+const PATH_DECODER = new TextDecoder();
 
 /** WASI errno 0: success. */
 const WASI_ESUCCESS = 0;
@@ -86,7 +89,16 @@ export function instantiateGuest(module: WebAssembly.Module, spec: GuestRunSpec)
 
   const wasiImports = wrapNativeImports((wasi.getImportObject() as WebAssembly.Imports).wasi_snapshot_preview1 ?? {});
   passStdioThrough(wasiImports, memory, OutputCapture.attach(spec.capture));
-  enforceReadOnly(wasiImports, dirs, (ptr) => new DataView(memory.view(ptr, 4).buffer, memory.view(ptr, 4).byteOffset, 4).getUint32(0, true));
+  guardPreopens(wasiImports, dirs, {
+    readU32: (ptr) => memory.readU32(ptr),
+    text: (ptr, len) => {
+      try {
+        return PATH_DECODER.decode(memory.view(ptr, len));
+      } catch {
+        return undefined;
+      }
+    },
+  });
   wasiImports.proc_exit = (code: number) => {
     throw new GuestExit(code >>> 0);
   };
