@@ -1,18 +1,26 @@
-// A Dapr state client over the HTTP client in http.ts.
+// A Dapr client over the HTTP client in http.ts: state here; publish, output
+// bindings, secrets and service invocation in dapr-pubsub.ts, dapr-bindings.ts,
+// dapr-secrets.ts and dapr-invoke.ts, reached through the same DaprClient.
 //
 // Values are raw JSON text at this level: saveState(store, "weapon",
 // jsonQuote("Death Star")) stores the JSON string "Death Star", and getState
 // hands back the stored JSON text for the caller to parse (json-as). Every call
 // returns its error as a value, and every response handle is closed before the
 // call returns.
-import { Method, RequestBuilder } from "./http";
-import { HttpError } from "./http-error";
+import { Method } from "./http";
 import { DaprError } from "./dapr-error";
 import { sidecarEndpoint } from "./dapr-endpoint";
-import { println } from "./console";
+import { Answer, DaprRequest, exchange as sendToSidecar, failure as answerFailure } from "./dapr-transport";
 import { isJson, jsonQuote, parseObjectArray, rawMember, stringMember } from "./json";
+import { publishEvent } from "./dapr-pubsub";
+import { BindingResult, invokeOutputBinding } from "./dapr-bindings";
+import { GetSecretResult, fetchSecret } from "./dapr-secrets";
+import { InvokeResult, invokeAppMethod } from "./dapr-invoke";
 
 export { DaprError } from "./dapr-error";
+export { BindingResult } from "./dapr-bindings";
+export { GetSecretResult } from "./dapr-secrets";
+export { InvokeResult } from "./dapr-invoke";
 export { sidecarEndpoint, DEFAULT_DAPR_HTTP_ENDPOINT } from "./dapr-endpoint";
 
 export class StateItem {
@@ -68,16 +76,6 @@ export class TransactionOperation {
   }
 }
 
-/** What one HTTP exchange produced, with the host handle already closed. */
-class Answer {
-  constructor(
-    public readonly status: i32,
-    public readonly body: string,
-    public readonly etag: string | null,
-    public readonly error: HttpError | null,
-  ) {}
-}
-
 // An ETag only protects a write when first-write concurrency is asked for
 // (with last-write the store may ignore it), so a write with an ETag says so.
 const FIRST_WRITE_OPTIONS = "{\"concurrency\":\"first-write\"}";
@@ -118,7 +116,7 @@ export class DaprClient {
     const error = this.failure(operation, answer);
     if (error != null) return new GetStateResult(false, "", null, error);
     if (answer.status == 204) return new GetStateResult(false, "", null, null);
-    return new GetStateResult(true, answer.body, answer.etag, null);
+    return new GetStateResult(true, answer.body, answer.header, null);
   }
 
   getBulkState(storeName: string, keys: string[], parallelism: i32 = 0): GetBulkStateResult {
@@ -185,6 +183,39 @@ export class DaprClient {
     return this.failure(operation, answer);
   }
 
+  /**
+   * Publishes `data` to `topic` (`POST /v1.0/publish/<pubsub>/<topic>`, 204).
+   * With a JSON content type (the default) `data` must be JSON text; other
+   * types send it as is. `metadata` becomes `?metadata.<name>=<value>`
+   * (e.g. rawPayload, ttlInSeconds).
+   */
+  publish(pubsubName: string, topic: string, data: string, contentType: string = "application/json", metadata: Map<string, string> | null = null): DaprError | null {
+    return publishEvent(this.endpoint, this.logRequests, pubsubName, topic, data, contentType, metadata);
+  }
+
+  /**
+   * Calls an output binding (`POST /v1.0/bindings/<name>` with
+   * `{"operation", "data", "metadata"}`); `data` is JSON text or null for none.
+   * The result's `data` is the binding's answer.
+   */
+  invokeBinding(name: string, operation: string, data: string | null, metadata: Map<string, string> | null = null): BindingResult {
+    return invokeOutputBinding(this.endpoint, this.logRequests, name, operation, data, metadata);
+  }
+
+  /** Reads one secret (`GET /v1.0/secrets/<store>/<key>`): the map Dapr returns. */
+  getSecret(storeName: string, key: string, metadata: Map<string, string> | null = null): GetSecretResult {
+    return fetchSecret(this.endpoint, this.logRequests, storeName, key, metadata);
+  }
+
+  /**
+   * Calls `method` of app `appId` through the sidecar
+   * (`<httpMethod> /v1.0/invoke/<app-id>/method/<method>`); `body` is sent
+   * with `contentType` when not null. A non-2xx answer sets `error`.
+   */
+  invokeMethod(appId: string, method: string, httpMethod: string, body: string | null = null, contentType: string = "application/json"): InvokeResult {
+    return invokeAppMethod(this.endpoint, this.logRequests, appId, method, httpMethod, body, contentType);
+  }
+
   private stateUrl(storeName: string): string {
     return this.endpoint + "/v1.0/state/" + encodeURIComponent(storeName);
   }
@@ -193,28 +224,16 @@ export class DaprClient {
     return this.stateUrl(storeName) + "/" + encodeURIComponent(key);
   }
 
-  /** Sends one request and reads everything needed, so the handle is closed on every path. */
+  /** One exchange with the sidecar; the handle is closed before this returns. */
   private exchange(method: string, url: string, body: string | null, wantEtag: bool, ifMatch: string | null = null): Answer {
-    if (this.logRequests) println(body != null ? method + " " + url + " with " + body : method + " " + url);
-    const request = new RequestBuilder(url).method(method);
-    if (body != null) request.header("Content-Type", "application/json").body(body);
-    if (ifMatch != null) request.header("If-Match", ifMatch);
-    const sent = request.send();
-    const response = sent.response;
-    if (response == null) return new Answer(0, "", null, sent.error);
-    // Only a 200 carries a value and its ETag; asking after a 204 would just
-    // be a "header not found" the host logs.
-    const etag = wantEtag && response.status == 200 ? response.header("etag") : null;
-    const text = response.bodyText();
-    const closeError = response.close();
-    const readError = response.error;
-    return new Answer(response.status, text, etag, readError != null ? readError : closeError);
+    const request = new DaprRequest(method, url);
+    request.body = body;
+    request.ifMatch = ifMatch;
+    if (wantEtag) request.responseHeader = "etag";
+    return sendToSidecar(request, this.logRequests);
   }
 
   private failure(operation: string, answer: Answer): DaprError | null {
-    const httpError = answer.error;
-    if (httpError != null) return DaprError.fromHttp(operation, httpError);
-    if (answer.status < 200 || answer.status > 299) return DaprError.fromAnswer(operation, answer.status, answer.body);
-    return null;
+    return answerFailure(operation, answer);
   }
 }
