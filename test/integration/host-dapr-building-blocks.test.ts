@@ -53,6 +53,10 @@ beforeAll(async () => {
       res.setHeader('Content-Type', 'application/json');
       res.end('{"order":7,"status":"shipped"}');
     },
+    '/echo/with%20space': (req, res) => {
+      res.setHeader('Content-Type', 'text/plain');
+      res.end(req.url);
+    },
     '/teapot': (_req, res) => {
       res.statusCode = 418;
       res.end('short and stout');
@@ -203,6 +207,13 @@ test('a method invocation reaches the local app through daprd; the guest prints 
     `${daprd!.origin}/v1.0/invoke/${APP_ID}/method/greet`,
     `${daprd!.origin}/v1.0/invoke/${APP_ID}/method/orders/7`,
   ]);
+});
+
+test('an invoked method keeps its path segments and query; spaces are encoded once', async () => {
+  const run = await blocks(['invoke', APP_ID, 'echo/with space?x=1&y=two', 'GET']);
+
+  expect(run.exitCode).toBe(0);
+  expect(fact(run.stdout, 'invoke-body')).toBe('/echo/with%20space?x=1&y=two');
 });
 
 test("an app's non-2xx answer is a DaprError with the app's status and body; the guest does not trap", async () => {
