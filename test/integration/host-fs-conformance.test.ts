@@ -1,9 +1,11 @@
-// WASI preview1 file-system conformance: the guest fs-conformance makes every
-// file-system call on a preopened directory (guest/src/tests/fs-conformance.ts
-// lists the cases) and prints each result; wasi-host must answer every one as
-// plain node:wasi does on the same machine, leave the same files behind, and
-// add the host's own rules: read-only directories, and no path out of a
-// preopen through a symlink, which plain node:wasi allows (NODE_WASI_GAPS).
+// WASI preview1 file-system conformance: two guests make the file-system
+// calls on a preopened directory and print each result: fs-conformance
+// (AssemblyScript, every preview1 call made directly; its source lists the
+// cases) and go-fs-conformance (Go's os package, whose runtime makes the
+// calls). wasi-host must answer every one as plain node:wasi does on the same
+// machine, leave the same files behind, and add the host's own rules:
+// read-only directories, no path out of a preopen through a symlink, which
+// plain node:wasi allows, and fds taken unsigned (NODE_WASI_GAPS).
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +29,20 @@ const WASI_EBADF = '8';
  */
 const NODE_WASI_GAPS: Record<string, { nodeWasi: string; wasiHost: string }> = {
   'open-through-planted-directory-symlink': { nodeWasi: '0 0', wasiHost: `${WASI_ENOTCAPABLE} ${WASI_ENOTCAPABLE}` },
+};
+
+/**
+ * The same for the Go guest. Besides the symlink: Go's runtime opens a path
+ * that no preopen holds (`/sandbox/../outside.txt` is `/outside.txt` to it) at
+ * fd -1, which node:wasi takes as the signed number it arrives as (INVAL);
+ * wasi-host passes fds on unsigned, as WASI's u32 says, and the fd is BADF.
+ */
+const GO_NODE_WASI_GAPS: Record<string, { nodeWasi: string; wasiHost: string }> = {
+  'read-dotdot': { nodeWasi: 'errno 28', wasiHost: `errno ${WASI_EBADF}` },
+  'create-dotdot': { nodeWasi: 'errno 28', wasiHost: `errno ${WASI_EBADF}` },
+  'read-through-planted-directory-symlink': { nodeWasi: 'ok outside', wasiHost: `errno ${WASI_ENOTCAPABLE}` },
+  'create-through-planted-directory-symlink': { nodeWasi: 'ok', wasiHost: `errno ${WASI_ENOTCAPABLE}` },
+  'mkdir-through-planted-directory-symlink': { nodeWasi: 'ok', wasiHost: `errno ${WASI_ENOTCAPABLE}` },
 };
 
 interface Workspace {
@@ -79,6 +95,38 @@ function fresh(): Workspace {
   return space;
 }
 
+/** Runs `guest` under wasi-host and plain node:wasi, each on a workspace of its own. */
+async function runBoth(guest: string): Promise<{ host: Map<string, string>; plain: Map<string, string>; hostSpace: Workspace; plainSpace: Workspace }> {
+  const hostSpace = fresh();
+  const plainSpace = fresh();
+  const module = guestModule(guest);
+  const [hostRun, plainRun] = await Promise.all([
+    runWasiHost(['run', module, '--dir', `${hostSpace.sandbox}::/sandbox`]),
+    runPlainWasi(module, [`${plainSpace.sandbox}::/sandbox`]),
+  ]);
+  expect(hostRun.exitCode).toBe(0);
+  expect(plainRun.exitCode).toBe(0);
+  return { host: cases(hostRun.stdout), plain: cases(plainRun.stdout), hostSpace, plainSpace };
+}
+
+/** The cases whose answers differ, as {name, wasiHost, nodeWasi}. */
+function differences(host: Map<string, string>, plain: Map<string, string>) {
+  return [...host].filter(([name, value]) => plain.get(name) !== value).map(([name, value]) => ({ name, wasiHost: value, nodeWasi: plain.get(name) }));
+}
+
+/** The files a run left in its sandbox, but for the one symlink that holds the workspace's own path. */
+function sandboxFiles(space: Workspace): Record<string, string> {
+  const entries = snapshot(space.sandbox);
+  delete entries['planted-absolute'];
+  return entries;
+}
+
+/** What is next to the sandbox: only outside.txt, unchanged. */
+function besideSandbox(space: Workspace): Record<string, string> {
+  const entries = snapshot(space.base);
+  return Object.fromEntries(Object.entries(entries).filter(([path]) => path !== 'sandbox' && !path.startsWith('sandbox/')));
+}
+
 describe('every preview1 file-system call on a read-write directory', () => {
   let host: Map<string, string>;
   let plain: Map<string, string>;
@@ -86,40 +134,22 @@ describe('every preview1 file-system call on a read-write directory', () => {
   let plainSpace: Workspace;
 
   beforeAll(async () => {
-    hostSpace = fresh();
-    plainSpace = fresh();
-    const module = guestModule('fs-conformance');
-    const [hostRun, plainRun] = await Promise.all([
-      runWasiHost(['run', module, '--dir', `${hostSpace.sandbox}::/sandbox`]),
-      runPlainWasi(module, [`${plainSpace.sandbox}::/sandbox`]),
-    ]);
-    expect(hostRun.exitCode).toBe(0);
-    expect(plainRun.exitCode).toBe(0);
-    host = cases(hostRun.stdout);
-    plain = cases(plainRun.stdout);
+    ({ host, plain, hostSpace, plainSpace } = await runBoth('fs-conformance'));
   });
 
   test('wasi-host answers every case as plain node:wasi does, except where the host fixes a node:wasi gap', () => {
     expect(host.size).toBeGreaterThanOrEqual(70);
     expect([...host.keys()]).toEqual([...plain.keys()]);
-    const differences = [...host].filter(([name, value]) => plain.get(name) !== value).map(([name, value]) => ({ name, wasiHost: value, nodeWasi: plain.get(name) }));
-    expect(differences).toEqual(Object.entries(NODE_WASI_GAPS).map(([name, gap]) => ({ name, ...gap })));
+    expect(differences(host, plain)).toEqual(Object.entries(NODE_WASI_GAPS).map(([name, gap]) => ({ name, ...gap })));
   });
 
   test('the files left in the directory are the same under both', () => {
-    const paths = (space: Workspace) => {
-      const entries = snapshot(space.sandbox);
-      // Symlinks the test planted hold the workspace's own path.
-      delete entries['planted-absolute'];
-      return entries;
-    };
-    expect(paths(hostSpace)).toEqual(paths(plainSpace));
-    expect(Object.keys(paths(hostSpace)).length).toBeGreaterThan(15);
+    expect(sandboxFiles(hostSpace)).toEqual(sandboxFiles(plainSpace));
+    expect(Object.keys(sandboxFiles(hostSpace)).length).toBeGreaterThan(15);
   });
 
   test('nothing outside the directory is read, created or changed (plain node:wasi creates a file there through a symlink)', () => {
-    expect(snapshot(hostSpace.base, '')).toMatchObject({ 'outside.txt': 'file:outside' });
-    expect(Object.keys(snapshot(hostSpace.base)).filter((path) => !path.startsWith('sandbox'))).toEqual(['outside.txt']);
+    expect(besideSandbox(hostSpace)).toEqual({ 'outside.txt': 'file:outside' });
     for (const escape of ['open-dotdot', 'open-inner-dotdot', 'open-absolute', 'create-dotdot', 'mkdir-dotdot', 'unlink-dotdot', 'rename-out', 'stat-dotdot']) {
       expect(`${escape}: ${host.get(escape)}`).toBe(`${escape}: ${WASI_ENOTCAPABLE}`);
     }
@@ -141,6 +171,30 @@ describe('every preview1 file-system call on a read-write directory', () => {
     expect(host.get('pwrite')).toBe('0/2 0@0 0:01234ZZ789');
     expect(host.get('append')).toBe('0/5 0:012+tail 0:4/8');
     expect(host.get('seek-end')).toBe('0@11 0:\u0000!');
+  });
+});
+
+describe("a Go guest's file-system calls (its os package) on a read-write directory", () => {
+  let host: Map<string, string>;
+  let plain: Map<string, string>;
+  let hostSpace: Workspace;
+  let plainSpace: Workspace;
+
+  beforeAll(async () => {
+    ({ host, plain, hostSpace, plainSpace } = await runBoth('go-fs-conformance'));
+  });
+
+  test('wasi-host answers every case as plain node:wasi does, except where the host fixes a node:wasi gap', () => {
+    expect(host.size).toBeGreaterThanOrEqual(45);
+    expect([...host.keys()]).toEqual([...plain.keys()]);
+    expect(differences(host, plain)).toEqual(Object.entries(GO_NODE_WASI_GAPS).map(([name, gap]) => ({ name, ...gap })));
+    expect(host.get('read-write-at-seek')).toBe('ok 3456 8 89 01234ZZ789');
+    expect(host.get('rename-over-result')).toBe('ok old');
+  });
+
+  test('the same files are left, and nothing outside the directory is read, created or changed', () => {
+    expect(sandboxFiles(hostSpace)).toEqual(sandboxFiles(plainSpace));
+    expect(besideSandbox(hostSpace)).toEqual({ 'outside.txt': 'file:outside' });
   });
 });
 
