@@ -7,7 +7,7 @@ const USAGE = `usage: wasi-operator images ensure --registry HOST:PORT [--json] 
 
 Builds (when their inputs changed) and pushes (when the registry lacks them)
 the images the local cluster runs. NAMEs: wasi-operator node dapr coredns redis
-pause noop seed-module (default: all). The registry must be running.
+pause noop seed-module go-seed-module (default: all). The registry must be running.
 `;
 
 export async function imagesCommand(args: string[]): Promise<number> {

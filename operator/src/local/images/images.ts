@@ -7,7 +7,7 @@
 //   dapr/*              Dapr's binaries from the dapr module, distroless-like
 //   coredns, redis      CoreDNS's binary, Debian's redis-server, with their libraries
 //   pause, noop         static C binaries
-//   wasi-modules/*      the seed's WASI module as an image for ImageVolume
+//   wasi-modules/*      the seed's WASI module (AssemblyScript, and its Go port) as images for ImageVolume
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { WasiOperatorError } from '../../util/errors.js';
@@ -57,9 +57,16 @@ export const WASI_OPERATOR_IMAGE = wasiOperatorImage(packageVersion());
 /** The seed's guest (guest/build/dapr-state-test.wasm) as an ImageVolume module. */
 export const SEED_MODULE_IMAGE = moduleImage('dapr-state-test', packageVersion());
 export const SEED_MODULE_FILE = 'dapr-state-test.wasm';
+/**
+ * The seed's test ported to Go (guest/build/go-dapr-state-test.wasm, built by
+ * scripts/build-go-guests.mjs). About 3.5 MB: over a ConfigMap's 1 MiB, so an
+ * OCI artifact is how it reaches a Pod.
+ */
+export const GO_SEED_MODULE_IMAGE = moduleImage('go-dapr-state-test', packageVersion());
+export const GO_SEED_MODULE_FILE = 'go-dapr-state-test.wasm';
 
 /** Names `images ensure` accepts; each builds and pushes one image (or Dapr's six). */
-export const IMAGE_NAMES = ['wasi-operator', 'node', 'dapr', 'coredns', 'redis', 'pause', 'noop', 'seed-module'] as const;
+export const IMAGE_NAMES = ['wasi-operator', 'node', 'dapr', 'coredns', 'redis', 'pause', 'noop', 'seed-module', 'go-seed-module'] as const;
 export type ImageName = (typeof IMAGE_NAMES)[number];
 
 export interface ImageReport {
@@ -93,6 +100,7 @@ export interface ImageSet {
   pause: string;
   noop: string;
   seedModule: string;
+  goSeedModule: string;
   /** Images that could not be made here (e.g. CoreDNS before its tool pin exists). */
   skipped: string[];
   reports: ImageReport[];
@@ -122,6 +130,7 @@ function referencesOf(registry: string): Omit<ImageSet, 'skipped' | 'reports'> {
     pause: PAUSE_IMAGE,
     noop: NOOP_IMAGE,
     seedModule: SEED_MODULE_IMAGE,
+    goSeedModule: GO_SEED_MODULE_IMAGE,
   };
 }
 
@@ -150,8 +159,11 @@ export async function ensureImages(options: EnsureImagesOptions): Promise<ImageS
   // Fail before minutes of building, not after: every image ends in a push.
   await waitForRegistry(options.registry, 0);
   const seedModule = join(repoRoot(), 'guest', 'build', SEED_MODULE_FILE);
-  if (wanted.has('seed-module') && !existsSync(seedModule)) {
-    throw new WasiOperatorError('ERR_IMAGE_CONTEXT', `${seedModule} is missing; run \`npm run build:guests\` first`);
+  const goSeedModule = join(repoRoot(), 'guest', 'build', GO_SEED_MODULE_FILE);
+  for (const [name, path] of [['seed-module', seedModule], ['go-seed-module', goSeedModule]] as const) {
+    if (wanted.has(name) && !existsSync(path)) {
+      throw new WasiOperatorError('ERR_IMAGE_CONTEXT', `${path} is missing; run \`npm run build:guests\` first`);
+    }
   }
   const cache = imagesCache();
   mkdirSync(cache.workDir, { recursive: true });
@@ -187,6 +199,7 @@ export async function ensureImages(options: EnsureImagesOptions): Promise<ImageS
           if (wanted.has('noop')) await push(await noopImage(ctx));
           if (wanted.has('pause')) await push(await pauseImage(ctx));
           if (wanted.has('seed-module')) await push(await ensureScratchImage(moduleImageSpec(seedModule, SEED_MODULE_IMAGE), ctx));
+          if (wanted.has('go-seed-module')) await push(await ensureScratchImage(moduleImageSpec(goSeedModule, GO_SEED_MODULE_IMAGE), ctx));
           if (wanted.has('redis')) await push(await redisImage(ctx));
           if (wanted.has('coredns')) {
             const coredns = await corednsImage(ctx);
