@@ -1,6 +1,7 @@
 package wasihttp
 
 import (
+	"errors"
 	"io"
 	"strings"
 	"unsafe"
@@ -55,7 +56,7 @@ func (r *Response) Header(name string) (value string, ok bool, err error) {
 		return abiHeaderGet(r.handle, stringPtr(name), uint32(len(name)), bytesPtr(buf), uint32(len(buf)), unsafe.Pointer(written))
 	})
 	if err != nil {
-		if code, isCode := err.(*Error); isCode && code.Code == HeaderNotFound {
+		if errors.Is(err, HeaderNotFound) {
 			return "", false, nil
 		}
 		return "", false, err
