@@ -72,7 +72,7 @@ test('create → the Component, the run Job and its Pod appear with owner refere
   const components = await listComponents(c, namespace);
   expect(components).toHaveLength(1);
   expect(components[0]).toMatchObject({
-    metadata: { name: 'statestore', ownerReferences: [expect.objectContaining(owner)] },
+    metadata: { name: 'statestore', labels: expect.objectContaining({ 'app.kubernetes.io/managed-by': 'wasi-operator' }) },
     spec: { type: 'state.redis', metadata: expect.arrayContaining([{ name: 'redisHost', value: 'redis.test.svc:6379' }]) },
     scopes: ['hello'],
   });

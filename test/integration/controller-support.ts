@@ -159,7 +159,7 @@ export function terminatedWith(message: string, exitCode: number, reason = exitC
 }
 
 /** Polls `probe` until it returns a value other than undefined/false, or fails with the last reason after the deadline. */
-export async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+export async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000, intervalMs = 100): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -173,6 +173,6 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
     if (Date.now() > deadline) {
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String((last as Error).message ?? last)}` : ''}`);
     }
-    await sleep(100);
+    await sleep(intervalMs);
   }
 }

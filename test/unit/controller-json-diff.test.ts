@@ -1,3 +1,4 @@
+import type { V1ObjectMeta } from '@kubernetes/client-node';
 import { deepEqual, mergePatch } from '../../operator/src/controller/json-diff.js';
 import { componentMatches } from '../../operator/src/controller/reconcile.js';
 
@@ -29,7 +30,7 @@ describe('componentMatches', () => {
   const desired = {
     apiVersion: 'dapr.io/v1alpha1',
     kind: 'Component',
-    metadata: { name: 'statestore', namespace: 'ns', labels: { a: 'b' }, ownerReferences: [{ apiVersion: 'wasi-operator.dev/v1alpha1', kind: 'WasiApp', name: 'x', uid: 'u', controller: true }] },
+    metadata: { name: 'statestore', namespace: 'ns', labels: { a: 'b' } } as V1ObjectMeta,
     spec: { type: 'state.redis', version: 'v1', metadata: [{ name: 'redisHost', value: 'r:6379' }] },
     scopes: ['x'],
   };
@@ -44,5 +45,11 @@ describe('componentMatches', () => {
     const unscoped = structuredClone(current);
     unscoped.scopes = [];
     expect(componentMatches(desired, unscoped)).toBe(false);
+  });
+
+  it('does not match a Component that still carries WasiApp owner references (made before they were dropped)', () => {
+    const legacy = structuredClone(desired);
+    legacy.metadata.ownerReferences = [{ apiVersion: 'wasi-operator.dev/v1alpha1', kind: 'WasiApp', name: 'x', uid: 'u', controller: true }];
+    expect(componentMatches(desired, legacy)).toBe(false);
   });
 });

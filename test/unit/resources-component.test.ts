@@ -7,14 +7,14 @@ import {
   describeStateStoreDifference,
   groupStateStoreApps,
 } from '../../operator/src/resources/component.js';
-import { TEST_UID, operatorConfig, wasiApp } from '../helpers/wasiapp-fixtures.js';
+import { operatorConfig, wasiApp } from '../helpers/wasiapp-fixtures.js';
 
 function componentFor(spec: Partial<WasiAppSpec> = {}, config: OperatorConfig = operatorConfig()) {
   return buildStateStoreComponent(wasiApp({ name: 'seed', spec }), config);
 }
 
 describe('buildStateStoreComponent', () => {
-  test('is a state.redis Component named after the store, scoped to the app id, controlled by the app', () => {
+  test('is a state.redis Component named after the store, labelled with it, scoped to the app id, with no owner references', () => {
     expect(componentFor({ dapr: { appId: 'seed-app', stateStore: { redis: { host: 'redis:6379' } } } })).toEqual({
       apiVersion: 'dapr.io/v1alpha1',
       kind: 'Component',
@@ -23,12 +23,9 @@ describe('buildStateStoreComponent', () => {
         namespace: 'demo',
         labels: {
           'app.kubernetes.io/name': 'wasi-app',
-          'app.kubernetes.io/instance': 'seed',
+          'app.kubernetes.io/instance': 'statestore',
           'app.kubernetes.io/managed-by': 'wasi-operator',
         },
-        ownerReferences: [
-          { apiVersion: 'wasi-operator.dev/v1alpha1', kind: 'WasiApp', name: 'seed', uid: TEST_UID, controller: true, blockOwnerDeletion: true },
-        ],
       },
       spec: {
         type: 'state.redis',
@@ -98,24 +95,15 @@ describe('groupStateStoreApps and buildSharedStateStoreComponent', () => {
     made.metadata.creationTimestamp = created as unknown as Date;
     return made;
   };
-  const owner = (name: string, controller: boolean) => ({
-    apiVersion: 'wasi-operator.dev/v1alpha1',
-    kind: 'WasiApp',
-    name,
-    uid: `uid-${name}`,
-    controller,
-    blockOwnerDeletion: true,
-  });
 
   test('one sharer: the same Component as buildStateStoreComponent', () => {
     const only = app('solo', '2030-01-01T00:00:00Z', { dapr: { appId: 'solo-app' } });
     const shared = buildSharedStateStoreComponent([only], config);
     expect(shared).toEqual(buildStateStoreComponent(only, config));
     expect(shared.scopes).toEqual(['solo-app']);
-    expect(shared.metadata.ownerReferences).toEqual([owner('solo', true)]);
   });
 
-  test('three sharers: scoped to all app ids, controlled by the oldest, the others plain owners', () => {
+  test("three sharers: scoped to all app ids, with the oldest's settings and no owner references", () => {
     const sharers = [
       app('zeta', '2030-01-01T00:00:00Z'),
       app('alpha', '2030-01-01T00:00:05Z', { dapr: { appId: 'alpha-id' } }),
@@ -124,9 +112,8 @@ describe('groupStateStoreApps and buildSharedStateStoreComponent', () => {
     const component = buildSharedStateStoreComponent(sharers, config);
     expect(component.metadata.name).toBe('statestore');
     expect(component.scopes).toEqual(['alpha-id', 'mid', 'zeta']);
-    expect(component.metadata.ownerReferences).toEqual([owner('zeta', true), owner('alpha', false), owner('mid', false)]);
-    expect(component.metadata.labels?.['app.kubernetes.io/instance']).toBe('zeta');
-    expect(component.metadata.ownerReferences?.filter((ref) => ref.controller)).toHaveLength(1);
+    expect(component.metadata.ownerReferences).toBeUndefined();
+    expect(component.metadata.labels?.['app.kubernetes.io/instance']).toBe('statestore');
   });
 
   test('is the same object whatever the order of the sharers', () => {
@@ -135,7 +122,6 @@ describe('groupStateStoreApps and buildSharedStateStoreComponent', () => {
     for (const order of [[2, 1, 0], [1, 0, 2], [0, 2, 1]]) {
       expect(buildSharedStateStoreComponent(order.map((i) => sharers[i]!), config)).toEqual(first);
     }
-    expect(first.metadata.ownerReferences?.[0]).toEqual(owner('b', true));
   });
 
   test('the winner is the oldest, then the first by name when created in the same second', () => {
@@ -171,7 +157,30 @@ describe('groupStateStoreApps and buildSharedStateStoreComponent', () => {
   });
 
   test('no group for a store nobody wants', () => {
-    expect(groupStateStoreApps([app('a', '2030-01-01T00:00:00Z')], 'orders', config)).toEqual({ sharers: [], conflicting: [] });
+    expect(groupStateStoreApps([app('a', '2030-01-01T00:00:00Z')], 'orders', config)).toEqual({ sharers: [], conflicting: [], overflow: [] });
+  });
+
+  test('with --state-store-scopes=none: no scopes, and the Component is the same size for 100,000 sharers as for one', () => {
+    const unscoped = operatorConfig({ stateStoreScopes: 'none' });
+    const many = Array.from({ length: 100_000 }, (_, i) => app(`app-${i}`, '2030-01-01T00:00:00Z'));
+    const group = groupStateStoreApps(many, 'statestore', unscoped);
+    expect(group.sharers).toHaveLength(100_000);
+    expect(group.overflow).toEqual([]);
+    const component = buildSharedStateStoreComponent(group.sharers, unscoped);
+    expect(component.scopes).toBeUndefined();
+    expect(JSON.stringify(component)).toBe(JSON.stringify(buildSharedStateStoreComponent([many[0]!], unscoped)));
+  });
+
+  test('scoped: the sharers past --state-store-max-scopes, newest, are overflow and not listed; 20,000 ids stay far below the etcd limit', () => {
+    const limited = operatorConfig({ stateStoreMaxScopes: 2 });
+    const apps = [app('c', '2030-01-01T00:00:03Z'), app('a', '2030-01-01T00:00:01Z'), app('b', '2030-01-01T00:00:02Z')];
+    const group = groupStateStoreApps(apps, 'statestore', limited);
+    expect(group.sharers.map((a) => a.metadata.name)).toEqual(['a', 'b']);
+    expect(group.overflow.map((a) => a.metadata.name)).toEqual(['c']);
+    const twentyThousand = Array.from({ length: 20_000 }, (_, i) => app(`wasiapp-number-${i}`, '2030-01-01T00:00:00Z'));
+    const big = buildSharedStateStoreComponent(groupStateStoreApps(twentyThousand, 'statestore', config).sharers, config);
+    expect(big.scopes).toHaveLength(20_000);
+    expect(JSON.stringify(big).length).toBeLessThan(512 * 1024);
   });
 
   test('describes what differs from the winner', () => {

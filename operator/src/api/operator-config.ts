@@ -24,4 +24,22 @@ export interface OperatorConfig {
    * The host's own timeout stops the guest first; the deadline is the backstop.
    */
   jobDeadlineAllowanceSeconds?: number;
+  /**
+   * Who may load a shared state store Component: `sharers` (default) lists
+   * the app ids of the WasiApps that share it in its scopes, so no other Dapr
+   * app of the namespace loads it or its Redis credentials; `none` leaves
+   * scopes out (every Dapr app of the namespace may load it, Dapr's default)
+   * and keeps the Component the same size whatever the number of sharers.
+   */
+  stateStoreScopes?: StateStoreScopes;
+  /**
+   * With `sharers`: the most app ids one Component lists (each about 20-70
+   * bytes; etcd refuses an object over 1.5 MiB). The sharers past it, newest
+   * first, get StateStoreReady=False (ComponentFull); those listed keep theirs.
+   */
+  stateStoreMaxScopes?: number;
 }
+
+export type StateStoreScopes = 'sharers' | 'none';
+
+export const DEFAULT_STATE_STORE_MAX_SCOPES = 20_000;

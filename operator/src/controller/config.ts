@@ -51,6 +51,10 @@ flags (environment variable in brackets):
                                         e.g. '{"requests":{"cpu":"10m","memory":"64Mi"},"limits":{"memory":"512Mi"}}'
                                         [WASI_OPERATOR_HOST_RESOURCES]; default: none
   --job-deadline-allowance SECONDS      added per attempt to spec.timeoutSeconds for a run Job's activeDeadlineSeconds; default: 300
+  --state-store-scopes sharers|none     scopes of a shared state store Component: the sharers' app ids, or none (any Dapr app
+                                        of the namespace may load it; no limit on sharers) [WASI_OPERATOR_STATE_STORE_SCOPES];
+                                        default: sharers
+  --state-store-max-scopes N            with sharers: the most app ids one Component lists; default: 20000
   --metrics-addr ADDR                   Prometheus /metrics listener, "0" disables [WASI_OPERATOR_METRICS_ADDR]; default: :8080
   --metrics-per-app-label               label run metrics by app too, one series per WasiApp [WASI_OPERATOR_METRICS_PER_APP_LABEL=true]; default: off
   --probe-addr ADDR                     /healthz and /readyz listener, "0" disables [WASI_OPERATOR_PROBE_ADDR]; default: :8081
@@ -73,6 +77,8 @@ const VALUE_FLAGS = new Set([
   'host-image',
   'host-resources',
   'job-deadline-allowance',
+  'state-store-scopes',
+  'state-store-max-scopes',
   'default-redis-host',
   'default-redis-password-secret',
   'metrics-addr',
@@ -212,6 +218,13 @@ export function parseControllerArgs(argv: string[], env: NodeJS.ProcessEnv = {})
   if (resourcesText) config.defaultHostResources = parseHostResources(resourcesText);
   const allowance = last('job-deadline-allowance');
   if (allowance !== undefined) config.jobDeadlineAllowanceSeconds = positiveNumber(allowance, '--job-deadline-allowance', true);
+  const scopes = last('state-store-scopes') ?? (env.WASI_OPERATOR_STATE_STORE_SCOPES || undefined);
+  if (scopes !== undefined) {
+    if (scopes !== 'sharers' && scopes !== 'none') throw invalid(`--state-store-scopes must be sharers or none, got "${scopes}"`);
+    config.stateStoreScopes = scopes;
+  }
+  const maxScopes = last('state-store-max-scopes');
+  if (maxScopes !== undefined) config.stateStoreMaxScopes = positiveNumber(maxScopes, '--state-store-max-scopes', true);
   if (passwordText) config.defaultRedis.passwordSecretRef = parseSecretKeyRef(passwordText, '--default-redis-password-secret');
   if (tls !== undefined) config.defaultRedis.enableTLS = tls;
 

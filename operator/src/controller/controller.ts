@@ -56,6 +56,7 @@ export class Controller {
         cronJobs: this.watches.cronJobs,
         components: this.watches.components,
         storeRevision: (namespace, store) => this.watches.storeRevision(namespace, store),
+        storeMembers: (namespace, store) => this.watches.storeMembers(namespace, store),
       },
       events: deps.events,
       log: deps.log,

@@ -27,7 +27,6 @@ export const REASON_COMPONENT_NOT_FOUND = 'ComponentNotFound';
 export const REASON_JOB_CREATED = 'JobCreated';
 export const REASON_CRONJOB_APPLIED = 'CronJobApplied';
 export const REASON_OUTDATED_JOB_DELETED = 'OutdatedJobDeleted';
-export const REASON_OUTDATED_COMPONENT_DELETED = 'OutdatedComponentDeleted';
 export const REASON_SUCCEEDED = 'Succeeded';
 export const REASON_FAILED = 'Failed';
 export const REASON_RECONCILE_ERROR = 'ReconcileError';

@@ -8,6 +8,16 @@ export interface ObjectKey {
   name: string;
 }
 
+/**
+ * The queue key that sweeps a namespace's state store Components (see
+ * Reconciler.sweepComponents): ":" cannot start a WasiApp's name.
+ */
+export const STORE_SWEEP_NAME = ':state-stores';
+
+export function storeSweepKey(namespace: string | undefined): string {
+  return `${namespace ?? ''}/${STORE_SWEEP_NAME}`;
+}
+
 export function keyOf(obj: KubernetesObject): string {
   return `${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
 }

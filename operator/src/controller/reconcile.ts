@@ -13,7 +13,7 @@ import {
   buildSharedStateStoreComponent,
   describeStateStoreDifference,
   groupStateStoreApps,
-  wantsOperatorComponent,
+  isOperatorComponent,
   type StateStoreGroup,
 } from '../resources/component.js';
 import { buildRunCronJob, buildRunJob } from '../resources/job.js';
@@ -30,13 +30,12 @@ import {
   REASON_FAILED,
   REASON_CRONJOB_APPLIED,
   REASON_JOB_CREATED,
-  REASON_OUTDATED_COMPONENT_DELETED,
   REASON_OUTDATED_JOB_DELETED,
   REASON_SUCCEEDED,
   type EventRecorder,
 } from './events.js';
 import { deepEqual, mergePatch } from './json-diff.js';
-import { keyOf, parseKey } from './keys.js';
+import { keyOf, parseKey, STORE_SWEEP_NAME } from './keys.js';
 import { applyObject, createJob, deleteBatchObject, deleteComponent, patchAppStatus, patchJobSuspend, readJob, type KubeClients } from './kube.js';
 import type { FinishedRun } from './metrics.js';
 import type { RunObservation } from './run-record.js';
@@ -48,6 +47,8 @@ interface StoreGroupMemo {
   group: StateStoreGroup;
   /** Who is in `group.sharers`, by uid: asked once per reconcile of a group of thousands. */
   sharerUids: Set<string>;
+  /** Who is in `group.overflow`, by uid. */
+  overflowUids: Set<string>;
   /** The Component the group wants; undefined when nobody shares it. */
   component: ComponentObject | undefined;
   /** The resourceVersion of a Component found to match `component`. */
@@ -67,6 +68,8 @@ export interface ReconcilerCaches {
   components: ObjectCache<ComponentObject>;
   /** Moves when the apps that want a store's Component change (not on their status writes); see storeGroup. */
   storeRevision(namespace: string, store: string): number;
+  /** How many apps want the operator's Component `store` of `namespace`: none, and the store sweep deletes it. */
+  storeMembers(namespace: string, store: string): number;
 }
 
 export interface ReconcilerDeps {
@@ -128,9 +131,10 @@ export class Reconciler {
       revision,
       group,
       sharerUids: new Set(group.sharers.map((sharer) => sharer.metadata.uid ?? '')),
+      overflowUids: new Set(group.overflow.map((app) => app.metadata.uid ?? '')),
       component: group.sharers.length > 0 ? buildSharedStateStoreComponent(group.sharers, this.deps.config) : undefined,
     };
-    if (group.sharers.length > 0 || group.conflicting.length > 0) this.storeGroups.set(key, fresh);
+    if (group.sharers.length > 0 || group.conflicting.length > 0 || group.overflow.length > 0) this.storeGroups.set(key, fresh);
     else this.storeGroups.delete(key);
     return fresh;
   }
@@ -162,6 +166,10 @@ export class Reconciler {
 
   async reconcile(key: string): Promise<ReconcileResult> {
     const { namespace, name } = parseKey(key);
+    if (name === STORE_SWEEP_NAME) {
+      await this.sweepComponents(namespace);
+      return {};
+    }
     const cached = this.deps.caches.apps.get(name, namespace);
     // Gone, or going: the garbage collector removes the children.
     if (!cached || cached.metadata.deletionTimestamp) {
@@ -204,7 +212,6 @@ export class Reconciler {
   private async reconcileStateStore(app: WasiApp, log: Logger): Promise<StateStoreState> {
     const namespace = app.metadata.namespace as string;
     const storeName = componentNameFor(app);
-    await this.releaseOutdatedComponents(app, wantsOperatorComponent(app) ? storeName : undefined, log);
     if (!isDaprEnabled(app)) {
       return { status: 'True', reason: 'DaprDisabled', message: 'Dapr is disabled for this app; it has no state store' };
     }
@@ -242,7 +249,17 @@ export class Reconciler {
       throw new WasiOperatorError('ERR_CACHE', `WasiApp ${namespace}/${app.metadata.name} is not in the cache it was read from; retrying`);
     }
     const sharing = memo.sharerUids.has(app.metadata.uid ?? '');
-    await this.ensureComponent(app, namespace, storeName, sharing, log);
+    await this.ensureComponent(namespace, storeName, sharing ? app : undefined, log);
+    if (memo.overflowUids.has(app.metadata.uid ?? '')) {
+      return {
+        status: 'False',
+        reason: 'ComponentFull',
+        message:
+          `Dapr Component ${storeName} in namespace ${namespace} already lists ${memo.group.sharers.length} app ids in its scopes, ` +
+          'the most the operator writes (--state-store-max-scopes); this app gets its place when an older sharer leaves. ' +
+          'Set another spec.dapr.stateStore.name for it, or run the operator with --state-store-scopes=none (chart value stateStore.scopes: none)',
+      };
+    }
     if (!sharing) {
       return {
         status: 'False',
@@ -262,11 +279,11 @@ export class Reconciler {
    * reconciles that want one meanwhile share the next, built from the cache
    * when it starts: it covers all of them (coalescing-flight.ts).
    */
-  private async ensureComponent(app: WasiApp, namespace: string, name: string, announce: boolean, log: Logger): Promise<void> {
+  private async ensureComponent(namespace: string, name: string, announceTo: WasiApp | undefined, log: Logger): Promise<void> {
     if (this.componentIsCurrent(namespace, name)) return;
     const outcome = await this.componentApplies.run(`${namespace}/${name}`, async () => {
       const { component: next } = this.storeGroup(namespace, name);
-      // Everyone left meanwhile: releaseOutdatedComponents deletes it.
+      // Everyone left meanwhile: the store sweep deletes it.
       if (!next) return { changed: false, scopes: 0 };
       const current = this.freshestComponent(namespace, name);
       if (this.componentIsCurrent(namespace, name)) return { changed: false, scopes: next.scopes?.length ?? 1 };
@@ -277,38 +294,30 @@ export class Reconciler {
     if (!outcome.changed) return;
     const sharers = outcome.scopes;
     log.info({ component: name, scopes: sharers }, 'applied state store component');
-    if (announce) {
-      this.deps.events.normal(app, REASON_COMPONENT_APPLIED, `applied Dapr Component ${name} (state.redis)` + (sharers > 1 ? `, shared by ${sharers} app ids` : ''));
+    if (announceTo) {
+      this.deps.events.normal(announceTo, REASON_COMPONENT_APPLIED, `applied Dapr Component ${name} (state.redis)` + (sharers > 1 ? `, shared by ${sharers} app ids` : ''));
     }
   }
 
   /**
-   * Components this app is an owner of but no longer wants (Dapr turned off,
-   * store renamed, existingComponent chosen): deleted when no other app wants
-   * them, else re-applied without this app for the apps that still do.
+   * The operator's Components in `namespace`: deleted once no WasiApp wants
+   * them (they have no owner references for the garbage collector to follow),
+   * applied again when they drifted from what their sharers want. Queued by
+   * the watches when an app leaves a store and for every Component event, so
+   * it also runs for each Component found on start.
    */
-  private async releaseOutdatedComponents(app: WasiApp, wanted: string | undefined, log: Logger): Promise<void> {
-    const namespace = app.metadata.namespace as string;
-    const uid = app.metadata.uid;
-    const outdated = this.deps.caches.components
-      .list(namespace)
-      .filter(
-        (component) =>
-          component.metadata?.name !== wanted &&
-          !component.metadata?.deletionTimestamp &&
-          (component.metadata?.ownerReferences ?? []).some((ref) => ref.uid === uid && isWasiAppRef(ref)),
-      );
-    for (const component of outdated) {
-      const name = component.metadata?.name as string;
-      const { sharers } = this.storeGroup(namespace, name).group;
-      if (sharers.length > 0) {
-        await this.ensureComponent(app, namespace, name, false, log);
-        log.info({ component: name }, 'left shared state store component');
+  private async sweepComponents(namespace: string): Promise<void> {
+    const log = this.deps.log.child({ namespace });
+    for (const component of this.deps.caches.components.list(namespace)) {
+      const name = component.metadata?.name;
+      if (!name || component.metadata?.deletionTimestamp || !isOperatorComponent(component)) continue;
+      if (this.deps.caches.storeMembers(namespace, name) > 0) {
+        await this.ensureComponent(namespace, name, undefined, log);
         continue;
       }
       await deleteComponent(this.deps.clients, namespace, name, component.metadata?.uid);
-      log.info({ component: name }, 'deleted outdated state store component');
-      this.deps.events.normal(app, REASON_OUTDATED_COMPONENT_DELETED, `deleted Dapr Component ${name}, which the spec no longer asks for`);
+      this.appliedComponents.delete(`${namespace}/${name}`);
+      log.info({ component: name }, 'deleted state store component no app wants');
     }
   }
 
@@ -530,8 +539,8 @@ export class Reconciler {
 
 /**
  * Whether the Component in the cache already is what we would apply (saves a
- * write per reconcile). Its WasiApp owner references must be exactly ours: a
- * stale one (an app that left the group) is what the apply removes.
+ * write per reconcile). It must carry no WasiApp owner references: a
+ * Component made before they were dropped loses them with its next apply.
  */
 export function componentMatches(desired: ComponentObject, current: ComponentObject): boolean {
   const want = desired.metadata ?? {};
@@ -541,46 +550,14 @@ export function componentMatches(desired: ComponentObject, current: ComponentObj
     deepEqual(desired.scopes, current.scopes) &&
     isSubset(want.labels, have.labels) &&
     isSubset(want.annotations, have.annotations) &&
-    sameWasiAppOwners(want.ownerReferences ?? [], have.ownerReferences ?? [])
+    !(have.ownerReferences ?? []).some(isWasiAppRef)
   );
-}
-
-/** Matched by uid, field by field: a shared Component may have thousands of owners. */
-function sameWasiAppOwners(want: V1OwnerReference[], have: V1OwnerReference[]): boolean {
-  const haveByUid = new Map<string, V1OwnerReference>();
-  for (const ref of have) if (isWasiAppRef(ref)) haveByUid.set(ref.uid, ref);
-  let wanted = 0;
-  for (const ref of want) {
-    if (!isWasiAppRef(ref)) continue;
-    wanted++;
-    const found = haveByUid.get(ref.uid);
-    if (
-      !found ||
-      found.name !== ref.name ||
-      found.kind !== ref.kind ||
-      found.apiVersion !== ref.apiVersion ||
-      found.controller !== ref.controller ||
-      found.blockOwnerDeletion !== ref.blockOwnerDeletion
-    ) {
-      return false;
-    }
-  }
-  return wanted === haveByUid.size;
 }
 
 const WASIAPP_API_PREFIX = `${API_GROUP}/`;
 
 function isWasiAppRef(ref: V1OwnerReference): boolean {
   return ref.kind === WASIAPP_KIND && ref.apiVersion.startsWith(WASIAPP_API_PREFIX);
-}
-
-/**
- * Made by the operator: owned by WasiApps. Controller or not, since the
- * garbage collector may have dropped a deleted controller's reference before
- * the remaining sharers re-apply it.
- */
-function isOperatorComponent(component: ComponentObject): boolean {
-  return (component.metadata?.ownerReferences ?? []).some(isWasiAppRef);
 }
 
 /**

@@ -1,6 +1,7 @@
 // What the controller watches and how each event becomes a WasiApp key:
-// WasiApps by their own key, Pods and Components by their controller owner,
-// and an unowned or deleted Component by the apps that want its name. Apps
+// WasiApps by their own key, Jobs and Pods by the app they run, the
+// operator's Components by the namespace's store sweep (storeSweepKey), and
+// someone else's or a deleted Component by the apps that want its name. Apps
 // that share a state store Component (see groupStateStoreApps) also wake each
 // other when one joins as the oldest, changes its store or leaves, so the
 // Component's scopes and owners and the others' conflicts are recomputed.
@@ -19,10 +20,10 @@ import {
 } from '../api/names.js';
 import type { WasiApp } from '../api/wasiapp.js';
 import { ResilientInformer, trimMetadata, watchPath, type ObjectCache } from './informers.js';
-import { keyOf, ownerKeyOf, runAppKeyOf } from './keys.js';
+import { keyOf, ownerKeyOf, runAppKeyOf, storeSweepKey } from './keys.js';
 import type { Priority } from './workqueue.js';
 import { isNotFound, type KubeClients } from './kube.js';
-import { compareByAge, wantsOperatorComponent } from '../resources/component.js';
+import { compareByAge, isOperatorComponent, wantsOperatorComponent } from '../resources/component.js';
 import { LABEL_GENERATION, LABEL_MANAGED_BY, MANAGED_BY_LABEL_VALUE } from '../resources/labels.js';
 import { componentNameFor, storeNameFor } from '../resources/names.js';
 import type { ComponentObject } from './reconcile.js';
@@ -96,6 +97,8 @@ export interface Watches {
   components: InformerGroup<ComponentObject>;
   /** Moves when an app joins, leaves or changes within the apps that want the Component `store` of `namespace`. */
   storeRevision(namespace: string, store: string): number;
+  /** How many apps want the Component `store` of `namespace` from the operator. */
+  storeMembers(namespace: string, store: string): number;
   synced(): boolean;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -156,6 +159,18 @@ export function createWatches(options: WatchOptions): Watches {
     const storeKey = `${namespace ?? ''}/${storeOf(interest)}`;
     storeRevisions.set(storeKey, (storeRevisions.get(storeKey) ?? 0) + 1);
   };
+  // ns/store → how many apps want it; when it drops to none the store sweep deletes the Component.
+  const storeMemberCounts = new Map<string, number>();
+  const countMember = (namespace: string | undefined, interest: string | undefined, change: 1 | -1): void => {
+    if (!interest) return;
+    const storeKey = `${namespace ?? ''}/${storeOf(interest)}`;
+    const count = (storeMemberCounts.get(storeKey) ?? 0) + change;
+    if (count > 0) storeMemberCounts.set(storeKey, count);
+    else {
+      storeMemberCounts.delete(storeKey);
+      enqueue(storeSweepKey(namespace), 'low');
+    }
+  };
 
   const onAppEvent = (app: WasiApp, deleted: boolean): void => {
     const key = keyOf(app);
@@ -169,6 +184,10 @@ export function createWatches(options: WatchOptions): Watches {
     if (deleted || !seen || seen.generation !== generation || before !== after) {
       bumpStore(app.metadata?.namespace, before);
       bumpStore(app.metadata?.namespace, after);
+    }
+    if (before !== after) {
+      countMember(app.metadata?.namespace, after, 1);
+      countMember(app.metadata?.namespace, before, -1);
     }
     // The first list enqueues every app anyway.
     if (!apps.synced || before === after) return;
@@ -206,18 +225,14 @@ export function createWatches(options: WatchOptions): Watches {
       if (storeNameFor(app) === name) enqueue(keyOf(app), 'low');
     }
   };
-  // An operator-made Component wakes its controller, who re-applies it; one without a controller (the user's, or
-  // one whose controller the garbage collector just dropped) wakes every app that wants its name.
+  // An operator-made Component wakes the store sweep, which deletes it if no app wants it (also for each one found
+  // on start) and re-applies it if it drifted; someone else's wakes every app that wants its name.
   const enqueueReferrers = (component: KubernetesObject): void => {
-    const owner = ownerKeyOf(component);
-    if (owner) enqueue(owner, 'low');
+    if (isOperatorComponent(component)) enqueue(storeSweepKey(component.metadata?.namespace), 'low');
     else enqueueStoreUsers(component);
   };
-  const enqueueAfterComponentDelete = (component: KubernetesObject): void => {
-    const owner = ownerKeyOf(component);
-    if (owner) enqueue(owner, 'low');
-    enqueueStoreUsers(component);
-  };
+  // Gone: the apps that want it apply it again.
+  const enqueueAfterComponentDelete = (component: KubernetesObject): void => enqueueStoreUsers(component);
   const pods = group<V1Pod>(
     (ns) =>
       new ResilientInformer<V1Pod>({
@@ -277,6 +292,7 @@ export function createWatches(options: WatchOptions): Watches {
     cronJobs,
     components,
     storeRevision: (namespace, store) => storeRevisions.get(`${namespace}/${store}`) ?? 0,
+    storeMembers: (namespace, store) => storeMemberCounts.get(`${namespace}/${store}`) ?? 0,
     synced: () => apps.synced && pods.synced && jobs.synced && cronJobs.synced && components.synced,
     // Children first, so the first reconciles of the apps see them.
     start: async () => {

@@ -1,16 +1,23 @@
 // The Dapr state store Component that WasiApps' sidecars load: state.redis,
 // named after the store (see componentNameFor), shared by every app in the
 // namespace that asks for that store name with the same Redis settings, and
-// scoped to exactly those apps' ids so no other app loads it (or its Redis
-// credentials).
-import type { OperatorConfig } from '../api/operator-config.js';
+// (by default) scoped to exactly those apps' ids so no other app loads it (or
+// its Redis credentials).
+//
+// It has no owner references: one per sharer made it grow by about 170 bytes
+// per app until etcd refused it (1.5 MiB, about 7,000 apps), after which no
+// sharer's reconcile could apply it. The operator deletes it itself once no
+// WasiApp wants it (the reconciler's store sweep, which also runs for every
+// Component the operator finds on start). Its scopes grow by one app id per
+// sharer up to --state-store-max-scopes; with --state-store-scopes=none it
+// stays the same size for any number of sharers.
+import { DEFAULT_STATE_STORE_MAX_SCOPES, type OperatorConfig } from '../api/operator-config.js';
 import type { DaprComponent, DaprComponentMetadataItem, DaprComponentSpec } from '../api/dapr-component.js';
-import { DAPR_COMPONENT_GROUP, DAPR_COMPONENT_KIND, DAPR_COMPONENT_VERSION } from '../api/names.js';
+import { API_GROUP, DAPR_COMPONENT_GROUP, DAPR_COMPONENT_KIND, DAPR_COMPONENT_VERSION, WASIAPP_KIND } from '../api/names.js';
 import type { WasiApp } from '../api/wasiapp.js';
 import { WasiOperatorError } from '../util/errors.js';
-import { labelsFor } from './labels.js';
+import { LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY_LABEL_VALUE, NAME_LABEL_VALUE, labelValueFor } from './labels.js';
 import { appIdFor, componentNameFor } from './names.js';
-import { ownerReferenceFor } from './owner.js';
 import { requireName, requireNamespace, requireUid } from './required-metadata.js';
 import { isDaprEnabled } from './spec-defaults.js';
 
@@ -94,10 +101,17 @@ function redisSettingsKey(redis: OperatorConfig['defaultRedis']): string {
 }
 
 export interface StateStoreGroup {
-  /** Oldest first; sharers[0] is the winner, whose settings the Component carries and who controls it. */
+  /** Oldest first; sharers[0] is the winner, whose settings the Component carries. */
   sharers: WasiApp[];
   /** Apps that want the same store name with other Redis settings than the winner; they get no Component. */
   conflicting: WasiApp[];
+  /** Apps with the winner's settings past --state-store-max-scopes (scopes `sharers` only), newest last: not listed. */
+  overflow: WasiApp[];
+}
+
+/** Whether the Component lists its sharers' app ids (the default), and how many at most. */
+export function scopeLimitOf(config: OperatorConfig): number {
+  return config.stateStoreScopes === 'none' ? Number.POSITIVE_INFINITY : (config.stateStoreMaxScopes ?? DEFAULT_STATE_STORE_MAX_SCOPES);
 }
 
 /**
@@ -109,25 +123,30 @@ export interface StateStoreGroup {
 export function groupStateStoreApps(apps: readonly WasiApp[], storeName: string, config: OperatorConfig): StateStoreGroup {
   const candidates = sortByAge(apps.filter((app) => wantsOperatorComponent(app) && componentNameFor(app) === storeName));
   const winner = candidates[0];
-  if (!winner) return { sharers: [], conflicting: [] };
+  if (!winner) return { sharers: [], conflicting: [], overflow: [] };
   const defaultSettings = redisSettingsKey(config.defaultRedis);
   const settingsOf = (app: WasiApp): string => {
     const redis = app.spec.dapr?.stateStore?.redis;
     return redis ? redisSettingsKey(redis) : defaultSettings;
   };
   const settings = settingsOf(winner);
+  const limit = scopeLimitOf(config);
   const sharers: WasiApp[] = [];
   const conflicting: WasiApp[] = [];
-  for (const app of candidates) (settingsOf(app) === settings ? sharers : conflicting).push(app);
-  return { sharers, conflicting };
+  const overflow: WasiApp[] = [];
+  for (const app of candidates) {
+    if (settingsOf(app) !== settings) conflicting.push(app);
+    else (sharers.length < limit ? sharers : overflow).push(app);
+  }
+  return { sharers, conflicting, overflow };
 }
 
 /**
  * The one Component for a group of sharers (see groupStateStoreApps): the
- * oldest sharer's settings and labels, a controller owner reference to it and
- * plain owner references (controller: false) to the others, so the garbage
- * collector deletes it only with its last sharer; scoped to all their app ids.
- * Lists are sorted, so whichever sharer applies it applies the same object.
+ * oldest sharer's settings, labels naming the store, no owner references, and
+ * scoped to all their app ids unless the operator runs with
+ * --state-store-scopes=none. Lists are sorted, so whichever sharer applies it
+ * applies the same object.
  */
 export function buildSharedStateStoreComponent(sharers: readonly WasiApp[], config: OperatorConfig): DaprComponent {
   const [winner, ...others] = sortByAge(sharers);
@@ -142,21 +161,21 @@ export function buildSharedStateStoreComponent(sharers: readonly WasiApp[], conf
       );
     }
   }
-  const ownerReferences = [
-    ownerReferenceFor(winner),
-    ...others
-      .map((app) => Object.assign(ownerReferenceFor(app), { controller: false }))
-      .sort((a, b) => compareStrings(a.name, b.name) || compareStrings(a.uid, b.uid)),
-  ];
-  const scopes = [...new Set([winner, ...others].map(appIdFor))].sort(compareStrings);
-
-  return {
+  const labels = { [LABEL_NAME]: NAME_LABEL_VALUE, [LABEL_INSTANCE]: labelValueFor(name), [LABEL_MANAGED_BY]: MANAGED_BY_LABEL_VALUE };
+  const component: DaprComponent = {
     apiVersion: `${DAPR_COMPONENT_GROUP}/${DAPR_COMPONENT_VERSION}`,
     kind: DAPR_COMPONENT_KIND,
-    metadata: { name, namespace, labels: labelsFor(winner), ownerReferences },
+    metadata: { name, namespace, labels },
     spec: stateStoreSpecFor(winner, config),
-    scopes,
   };
+  if (config.stateStoreScopes !== 'none') component.scopes = [...new Set([winner, ...others].map(appIdFor))].sort(compareStrings);
+  return component;
+}
+
+/** Made by the operator: labelled so, or (made before 0.2) owned by WasiApps. */
+export function isOperatorComponent(component: { metadata?: { labels?: Record<string, string>; ownerReferences?: Array<{ kind: string; apiVersion: string }> } }): boolean {
+  if (component.metadata?.labels?.[LABEL_MANAGED_BY] === MANAGED_BY_LABEL_VALUE) return true;
+  return (component.metadata?.ownerReferences ?? []).some((ref) => ref.kind === WASIAPP_KIND && ref.apiVersion.startsWith(`${API_GROUP}/`));
 }
 
 /**
