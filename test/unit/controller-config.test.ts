@@ -109,6 +109,9 @@ describe('parseControllerArgs', () => {
     expect(options([`--host-resources=${JSON.stringify(resources)}`]).config.defaultHostResources).toEqual(resources);
     expect(options([], { WASI_OPERATOR_HOST_RESOURCES: '{"limits":{"cpu":1}}' }).config.defaultHostResources).toEqual({ limits: { cpu: '1' } });
     expect(options(['--job-deadline-allowance=30']).config.jobDeadlineAllowanceSeconds).toBe(30);
+    expect(options(['--state-store-scopes=none', '--state-store-max-scopes=500']).config).toMatchObject({ stateStoreScopes: 'none', stateStoreMaxScopes: 500 });
+    expect(options([], { WASI_OPERATOR_STATE_STORE_SCOPES: 'sharers' }).config.stateStoreScopes).toBe('sharers');
+    expect(options([]).config.stateStoreScopes).toBeUndefined();
   });
 
   it('answers --help', () => {
@@ -128,6 +131,8 @@ describe('parseControllerArgs', () => {
     [['--host-resources={"limit":{"memory":"1Gi"}}'], 'unknown key "limit"'],
     [['--host-resources={"limits":{"memory":"lots"}}'], 'limits.memory must be a quantity'],
     [['--job-deadline-allowance=-1'], '--job-deadline-allowance'],
+    [['--state-store-scopes=some'], '--state-store-scopes must be sharers or none'],
+    [['--state-store-max-scopes=1.5'], '--state-store-max-scopes must be a positive integer'],
     [['stray'], 'stray'],
   ])('rejects %j with a message naming the problem', (argv, text) => {
     const err = errorOf(() => parseControllerArgs(argv as string[]));
