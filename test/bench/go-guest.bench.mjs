@@ -18,7 +18,10 @@
 //     under wasi-host (the host's runMillis: the guest's run without Node's
 //     start-up, the compile or the sidecar check) vs children/plain-get-loop.mjs
 //     (the same GETs with fetch, the loop timed). Goal: ratio ≤ 1.0.
-//     Informational, same rounds: the AssemblyScript dapr-get-loop.
+//     Informational, same rounds: the AssemblyScript dapr-get-loop, and each
+//     client's CPU per GET (children/report-cpu.mjs preloaded; the CPU of a
+//     0-GET run taken off), which the machine's load moves much less than
+//     wall time.
 // daprd and redis are stopped in `finally`, whatever happens.
 import { readFileSync, rmSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -117,42 +120,69 @@ try {
     body: JSON.stringify([{ key: KEY, value: 'Death Star' }]),
   });
   if (save.status !== 204) throw new Error(`saving ${KEY} failed: HTTP ${save.status} ${await save.text()}`);
-  const env = childEnv(daprd.env);
+  const cpuFile = join(tmp, 'cpu.json');
+  const env = childEnv({ ...daprd.env, WASI_BENCH_CPU_FILE: cpuFile });
+  const cpuPreload = ['--import', join(REPO_ROOT, 'test', 'bench', 'children', 'report-cpu.mjs')];
+  const cpuMillis = () => {
+    const { user, system } = JSON.parse(readFileSync(cpuFile, 'utf8'));
+    return (user + system) / 1000;
+  };
 
-  function runGuest(name) {
-    const run = timedRun(process.execPath, [HOST_BIN, 'run', guestModule(name), '--result-file', resultFile, '--', String(GETS), KEY, STORE], { env });
+  function runGuest(name, gets) {
+    const args = [...cpuPreload, HOST_BIN, 'run', guestModule(name), '--result-file', resultFile, '--', String(gets), KEY, STORE];
+    const run = timedRun(process.execPath, args, { env });
     const result = JSON.parse(readFileSync(resultFile, 'utf8'));
-    if (!result.passed || !run.stdout.includes(`done ${GETS}`)) {
+    if (!result.passed || !run.stdout.includes(`done ${gets}`)) {
       throw new Error(`${name} did not pass: ${JSON.stringify(result)}\nstderr: ${run.stderr.slice(-2000)}`);
     }
-    return result.runMillis;
+    return { millis: result.runMillis, cpu: cpuMillis() };
+  }
+  function runPlain(gets) {
+    const run = timedRun(process.execPath, [...cpuPreload, plainGetChild, `${daprd.origin}/v1.0/state/${STORE}/${KEY}`, String(gets)], { env });
+    return { millis: JSON.parse(run.stdout).loopMillis, cpu: cpuMillis() };
   }
   const series = {
-    go: () => runGuest('go-dapr-get-loop'),
-    plain: () => JSON.parse(timedRun(process.execPath, [plainGetChild, `${daprd.origin}/v1.0/state/${STORE}/${KEY}`, String(GETS)], { env }).stdout).loopMillis,
-    as: () => runGuest('dapr-get-loop'),
+    go: (gets) => runGuest('go-dapr-get-loop', gets),
+    plain: (gets) => runPlain(gets),
+    as: (gets) => runGuest('dapr-get-loop', gets),
   };
   const names = Object.keys(series);
-  const runs = Object.fromEntries(names.map((name) => [name, []]));
-  progress(`${ROUNDS} rounds (+${WARMUP} warm-up) of ${GETS} GETs: Go guest, plain fetch, AssemblyScript guest, interleaved`);
+  const runs = Object.fromEntries(names.map((name) => [name, { busy: [], idle: [] }]));
+  progress(`${ROUNDS} rounds (+${WARMUP} warm-up) of ${GETS} GETs and of none: Go guest, plain fetch, AssemblyScript guest, interleaved`);
   for (let round = -WARMUP; round < ROUNDS; round++) {
-    for (let k = 0; k < names.length; k++) {
-      const name = names[(((round % names.length) + names.length) % names.length + k) % names.length];
-      const millis = series[name]();
-      if (round >= 0) runs[name].push(millis);
+    for (const gets of [GETS, 0]) {
+      for (let k = 0; k < names.length; k++) {
+        const name = names[(((round % names.length) + names.length) % names.length + k) % names.length];
+        const sample = series[name](gets);
+        if (round >= 0) runs[name][gets === 0 ? 'idle' : 'busy'].push(sample);
+      }
     }
   }
-  const go = median(runs.go);
-  const fetchMedian = median(runs.plain);
-  const as = median(runs.as);
+  const wall = (name) => runs[name].busy.map((s) => s.millis);
+  // CPU per GET of the client process: (CPU with GETS − median CPU with none) / GETS, in µs.
+  const cpuPerGet = (name) => {
+    const base = median(runs[name].idle.map((s) => s.cpu));
+    return median(runs[name].busy.map((s) => ((s.cpu - base) * 1000) / GETS));
+  };
+  const go = median(wall('go'));
+  const fetchMedian = median(wall('plain'));
+  const as = median(wall('as'));
   const r = go / fetchMedian;
   const met = r <= GOAL_GET_RATIO;
   const perGet = (millis) => `${((millis * 1000) / GETS).toFixed(0)} µs/GET`;
   printFigure(
-    `host calls from Go: ${GETS} Dapr state GETs (go-dapr-get-loop.wasm, host runMillis) median ${ms(go)} (min ${ms(min(runs.go))}; ${perGet(go)}) over ${ROUNDS}; ` +
-      `reference plain Node fetch loop ${ms(fetchMedian)} (min ${ms(min(runs.plain))}; ${perGet(fetchMedian)}) → ratio ${ratio(r)}; ` +
+    `host calls from Go: ${GETS} Dapr state GETs (go-dapr-get-loop.wasm, host runMillis) median ${ms(go)} (min ${ms(min(wall('go')))}; ${perGet(go)}) over ${ROUNDS}; ` +
+      `reference plain Node fetch loop ${ms(fetchMedian)} (min ${ms(min(wall('plain')))}; ${perGet(fetchMedian)}) → ratio ${ratio(r)}; ` +
       `goal ratio ≤ ${GOAL_GET_RATIO}: ${met ? 'met' : 'NOT met'}; the AssemblyScript guest ${ms(as)} (${perGet(as)}; Go/AS ${ratio(go / as)})`,
   );
+  const [goCpu, plainCpu, asCpu] = ['go', 'plain', 'as'].map(cpuPerGet);
+  printFigure(
+    `  client CPU per GET (process CPU time, minus a 0-GET run): Go guest in wasi-host ${goCpu.toFixed(0)} µs, plain fetch ${plainCpu.toFixed(0)} µs ` +
+      `→ ratio ${ratio(goCpu / plainCpu)}; AssemblyScript guest ${asCpu.toFixed(0)} µs (Go/AS ${ratio(goCpu / asCpu)})`,
+  );
+  reportRow({
+    figure: 'Go guest: client CPU per GET', value: `${goCpu.toFixed(0)} µs`, reference: `plain fetch ${plainCpu.toFixed(0)} µs`, ratio: ratio(goCpu / plainCpu),
+  });
   reportRow({
     figure: `Go guest: ${GETS} GETs vs fetch`, value: ms(go), reference: `plain fetch ${ms(fetchMedian)}`, ratio: ratio(r), goal: `≤ ${GOAL_GET_RATIO}`, met,
   });
