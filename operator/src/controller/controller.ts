@@ -61,6 +61,8 @@ export class Controller {
       events: deps.events,
       log: deps.log,
       metrics: deps.metrics,
+      // Apps woken by their Component's apply have not been acted on yet: new work.
+      requeue: (key) => this.queue.add(key, 'normal'),
     });
   }
 

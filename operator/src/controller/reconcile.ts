@@ -14,11 +14,13 @@ import {
   describeStateStoreDifference,
   groupStateStoreApps,
   isOperatorComponent,
+  scopeLimitOf,
+  stateStoreSpecFor,
   type StateStoreGroup,
 } from '../resources/component.js';
 import { buildRunCronJob, buildRunJob } from '../resources/job.js';
 import { LABEL_GENERATION } from '../resources/labels.js';
-import { componentNameFor, cronJobNameFor, jobNameFor, scheduledRerunJobNameFor } from '../resources/names.js';
+import { appIdFor, componentNameFor, cronJobNameFor, jobNameFor, scheduledRerunJobNameFor } from '../resources/names.js';
 import { controllerOf, isControlledBy } from '../resources/owner.js';
 import { isDaprEnabled } from '../resources/spec-defaults.js';
 import { WasiOperatorError } from '../util/errors.js';
@@ -80,7 +82,12 @@ export interface ReconcilerDeps {
   log: Logger;
   metrics?: RunMetrics;
   now?: () => Date;
+  /** Queues an app's reconcile again (the apps that waited for a Component's apply, when it ends). */
+  requeue?: (key: string) => void;
 }
+
+/** reconcileStateStore: the app waits for the shared Component's next apply, which requeues it. */
+const COMPONENT_PENDING = Symbol('component pending');
 
 /** What the reconciler reports about each run that finished (metrics.ts). */
 export interface RunMetrics {
@@ -108,6 +115,10 @@ export class Reconciler {
   private readonly componentApplies = new CoalescingFlight<{ changed: boolean; scopes: number }>(COMPONENT_APPLY_INTERVAL_MS);
   /** ns/store → its group and Component as of the store's revision; see storeGroup. */
   private readonly storeGroups = new Map<string, StoreGroupMemo>();
+  /** ns/store → keys of the apps waiting for the Component's next apply (see applyComponentInBackground). */
+  private readonly componentWaiters = new Map<string, Set<string>>();
+  /** ns/store → the error of the Component's last apply, while its applies fail. */
+  private readonly componentApplyErrors = new Map<string, unknown>();
   /** ns/name → the Component as our last apply returned it, which the cache may not have caught up with. */
   private readonly appliedComponents = new Map<string, ComponentObject>();
 
@@ -188,6 +199,8 @@ export class Reconciler {
     const log = this.deps.log.child({ wasiapp: key, generation: app.metadata.generation });
 
     const stateStore = await this.reconcileStateStore(app, log);
+    // Waiting for the shared Component's next apply, which wakes it: no status write, no run yet.
+    if (stateStore === COMPONENT_PENDING) return {};
     const runs = await this.reconcileRuns(app, stateStore.status === 'True', log);
     // The new Job's watch event brings this app back as a follow-up, which
     // writes the status then: one status write instead of two, and none
@@ -209,7 +222,7 @@ export class Reconciler {
     return nextRun ? { requeueAfterMs: Math.max(1000, nextRun.getTime() - now.getTime() + 1000) } : {};
   }
 
-  private async reconcileStateStore(app: WasiApp, log: Logger): Promise<StateStoreState> {
+  private async reconcileStateStore(app: WasiApp, log: Logger): Promise<StateStoreState | typeof COMPONENT_PENDING> {
     const namespace = app.metadata.namespace as string;
     const storeName = componentNameFor(app);
     if (!isDaprEnabled(app)) {
@@ -241,15 +254,36 @@ export class Reconciler {
           ' or set another spec.dapr.stateStore.name',
       };
     }
-    // Every app that wants this store name computes the same group and the
-    // same Component from the cache, so whichever reconciles applies it.
+    const applied: StateStoreState = { status: 'True', reason: 'ComponentApplied', message: `Dapr Component ${storeName} (state.redis) is applied` };
+    const known = this.freshestComponent(namespace, storeName);
+    // Already in the Component as it is: ready. Applies for other sharers, or for
+    // one that left, are theirs and the store sweep's to make, not this app's to wait for.
+    if (known && componentServes(known, stateStoreSpecFor(app, this.deps.config), appIdFor(app))) return applied;
+
+    const wantsSameSettings = !known || deepEqual(known.spec, stateStoreSpecFor(app, this.deps.config));
+    // A joiner (or the first): it needs the next apply, unless the Component is full.
+    if (wantsSameSettings && !(known && (known.scopes?.length ?? 0) >= scopeLimitOf(this.deps.config))) {
+      // While applies keep failing, the app waits with the error (a retry with backoff, and Reconciled=False).
+      if (this.componentApplyErrors.has(`${namespace}/${storeName}`)) {
+        await this.ensureComponent(namespace, storeName, app, log);
+        return applied;
+      }
+      this.applyComponentInBackground(namespace, storeName, app, log);
+      return COMPONENT_PENDING;
+    }
+
+    // Other settings than the Component's, or a full Component: who holds the store decides.
+    // Every app that wants this store name computes the same group from the cache.
     const memo = this.storeGroup(namespace, storeName);
     const winner = memo.group.sharers[0];
     if (!winner) {
       throw new WasiOperatorError('ERR_CACHE', `WasiApp ${namespace}/${app.metadata.name} is not in the cache it was read from; retrying`);
     }
-    const sharing = memo.sharerUids.has(app.metadata.uid ?? '');
-    await this.ensureComponent(namespace, storeName, sharing ? app : undefined, log);
+    if (memo.sharerUids.has(app.metadata.uid ?? '')) {
+      // The oldest app now (the one whose settings the Component had went): the Component takes its settings.
+      await this.ensureComponent(namespace, storeName, app, log);
+      return applied;
+    }
     if (memo.overflowUids.has(app.metadata.uid ?? '')) {
       return {
         status: 'False',
@@ -260,17 +294,48 @@ export class Reconciler {
           'Set another spec.dapr.stateStore.name for it, or run the operator with --state-store-scopes=none (chart value stateStore.scopes: none)',
       };
     }
-    if (!sharing) {
-      return {
-        status: 'False',
-        reason: 'ComponentConflict',
-        message:
-          `Dapr Component ${storeName} in namespace ${namespace} is held by WasiApp ${winner.metadata.name} with other Redis settings: ` +
-          `${describeStateStoreDifference(app, winner, this.deps.config)}; set another spec.dapr.stateStore.name for this app,` +
-          ` or the same Redis settings as WasiApp ${winner.metadata.name} to share its store`,
-      };
+    return {
+      status: 'False',
+      reason: 'ComponentConflict',
+      message:
+        `Dapr Component ${storeName} in namespace ${namespace} is held by WasiApp ${winner.metadata.name} with other Redis settings: ` +
+        `${describeStateStoreDifference(app, winner, this.deps.config)}; set another spec.dapr.stateStore.name for this app,` +
+        ` or the same Redis settings as WasiApp ${winner.metadata.name} to share its store`,
+    };
+  }
+
+  /**
+   * Starts (or joins) the next apply of the shared Component without waiting
+   * for it: in a burst, the reconciles of the apps that join meanwhile all
+   * wait for the same next apply, and none of them holds a worker while it
+   * runs; its end wakes them all. Applies of one Component go one at a time,
+   * at most one per COMPONENT_APPLY_INTERVAL_MS, each built from the cache
+   * when it starts (coalescing-flight.ts).
+   */
+  private applyComponentInBackground(namespace: string, name: string, app: WasiApp, log: Logger): void {
+    const storeKey = `${namespace}/${name}`;
+    const waiters = this.componentWaiters.get(storeKey);
+    if (waiters) {
+      waiters.add(keyOf(app));
+      return;
     }
-    return { status: 'True', reason: 'ComponentApplied', message: `Dapr Component ${storeName} (state.redis) is applied` };
+    this.componentWaiters.set(storeKey, new Set([keyOf(app)]));
+    const wake = (): void => {
+      const woken = this.componentWaiters.get(storeKey) ?? new Set<string>();
+      this.componentWaiters.delete(storeKey);
+      for (const key of woken) this.deps.requeue?.(key);
+    };
+    this.ensureComponent(namespace, name, app, log).then(
+      () => {
+        this.componentApplyErrors.delete(storeKey);
+        wake();
+      },
+      (err: unknown) => {
+        this.componentApplyErrors.set(storeKey, err);
+        log.warn({ err, component: name }, 'state store component apply failed');
+        wake();
+      },
+    );
   }
 
   /**
@@ -552,6 +617,14 @@ export function componentMatches(desired: ComponentObject, current: ComponentObj
     isSubset(want.annotations, have.annotations) &&
     !(have.ownerReferences ?? []).some(isWasiAppRef)
   );
+}
+
+/**
+ * Whether an app with these settings and app id can use `component` as it
+ * is: the same spec, and its id in the scopes (or no scopes).
+ */
+export function componentServes(component: ComponentObject, spec: ComponentObject['spec'], appId: string): boolean {
+  return deepEqual(component.spec, spec) && (component.scopes === undefined || component.scopes.length === 0 || component.scopes.includes(appId));
 }
 
 const WASIAPP_API_PREFIX = `${API_GROUP}/`;

@@ -166,10 +166,9 @@ export function createWatches(options: WatchOptions): Watches {
     const storeKey = `${namespace ?? ''}/${storeOf(interest)}`;
     const count = (storeMemberCounts.get(storeKey) ?? 0) + change;
     if (count > 0) storeMemberCounts.set(storeKey, count);
-    else {
-      storeMemberCounts.delete(storeKey);
-      enqueue(storeSweepKey(namespace), 'low');
-    }
+    else storeMemberCounts.delete(storeKey);
+    // One left: the sweep drops its scope, or the Component with the last one.
+    if (change < 0) enqueue(storeSweepKey(namespace), 'low');
   };
 
   const onAppEvent = (app: WasiApp, deleted: boolean): void => {
