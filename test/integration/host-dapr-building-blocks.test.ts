@@ -4,84 +4,27 @@
 // redis-server, secretstores.local.file on a file in a temp dir, bindings.http
 // to a local HTTP server, and a local HTTP app daprd invokes (--app-port).
 // The guest is guest/src/tests/dapr-building-blocks.ts.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import {
-  httpBindingComponent,
-  localFileSecretStoreComponent,
-  redisBindingComponent,
-  redisPubSubComponent,
-  writeSecretsFile,
-} from '../helpers/dapr-components.js';
-import { startDaprd, type TestDaprd } from '../helpers/daprd.js';
-import { startHttpServer, type TestHttpServer } from '../helpers/http-server.js';
-import { startRedis, type TestRedis } from '../helpers/redis.js';
+import type { Redis } from 'ioredis';
+import { startBlocksEnv, type BlocksEnv } from '../helpers/dapr-blocks-env.js';
+import type { TestDaprd } from '../helpers/daprd.js';
+import type { TestHttpServer } from '../helpers/http-server.js';
 import { fact, factsOf, guestModule, runWasiHost, type WasiHostRun } from '../helpers/wasi-host.js';
 
 const APP_ID = 'blocks-host';
-const SECRETS = { 'db-password': 's3cret', api: { token: 't0k-en' } };
 
-let redis: TestRedis | undefined;
+let env: BlocksEnv | undefined;
 let client: Redis | undefined;
-let secretsDir: string | undefined;
 let webhook: TestHttpServer | undefined;
 let app: TestHttpServer | undefined;
 let daprd: TestDaprd | undefined;
 
 beforeAll(async () => {
-  redis = await startRedis();
-  client = new Redis({ host: redis.host, port: redis.port, lazyConnect: true, maxRetriesPerRequest: 1 });
-  await client.connect();
-  secretsDir = mkdtempSync(join(tmpdir(), 'blocks-secrets-'));
-  const secretsFile = writeSecretsFile(secretsDir, SECRETS);
-  // The bindings.http target: answers with what it got, so the guest can print it.
-  webhook = await startHttpServer({
-    '/hook': (_req, res, body) => {
-      res.setHeader('Content-Type', 'application/json');
-      res.end(JSON.stringify({ received: body.toString('utf8') }));
-    },
-  });
-  // The app daprd invokes: started first, on its own free port, then daprd with --app-port.
-  app = await startHttpServer({
-    '/greet': (req, res, body) => {
-      res.setHeader('Content-Type', 'text/plain');
-      res.end(`hello from the app: ${req.method} ${body.toString('utf8')}`);
-    },
-    '/orders/7': (_req, res) => {
-      res.setHeader('Content-Type', 'application/json');
-      res.end('{"order":7,"status":"shipped"}');
-    },
-    '/echo/with%20space': (req, res) => {
-      res.setHeader('Content-Type', 'text/plain');
-      res.end(req.url);
-    },
-    '/teapot': (_req, res) => {
-      res.statusCode = 418;
-      res.end('short and stout');
-    },
-  });
-  daprd = await startDaprd({
-    appId: APP_ID,
-    redisAddress: redis.address,
-    components: [
-      redisPubSubComponent({ name: 'pubsub', redisAddress: redis.address }),
-      redisBindingComponent({ name: 'cache', redisAddress: redis.address }),
-      httpBindingComponent({ name: 'webhook', url: webhook.origin }),
-      localFileSecretStoreComponent({ name: 'secretstore', secretsFile }),
-    ],
-    appPort: app.port,
-  });
+  env = await startBlocksEnv(APP_ID);
+  ({ client, webhook, app, daprd } = env);
 }, 120_000);
 
 afterAll(async () => {
-  client?.disconnect();
-  await daprd?.stop();
-  await app?.stop();
-  await webhook?.stop();
-  await redis?.stop();
-  if (secretsDir) rmSync(secretsDir, { recursive: true, force: true });
+  await env?.stop();
 });
 
 /** Runs the guest with the sidecar's env; `env` becomes --env NAME=VALUE (guest env). */

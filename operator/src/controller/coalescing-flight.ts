@@ -5,9 +5,9 @@
 // callers is served in batches instead of one run each.
 //
 // The operator uses it for the shared state store Components: every new
-// sharer grows a Component by one scope and one owner reference, and each
-// apply costs the API server work in proportion to the sharers, so one apply
-// per app would make a burst of N apps cost N² (see reconcile.ts).
+// sharer grows a Component by one scope, and each apply costs the API server
+// work in proportion to the sharers, so one apply per app would make a burst
+// of N apps cost N² (see reconcile.ts).
 import { setTimeout as sleep } from 'node:timers/promises';
 
 interface Queued<T> {

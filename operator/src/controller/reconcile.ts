@@ -3,17 +3,18 @@
 // created once, or the schedule's CronJob applied; runs of older generations
 // that are still going deleted) and writes the status only when it changed.
 // It never knows which event woke it.
-import type { KubernetesObject, ObjectCache, V1CronJob, V1Job, V1OwnerReference, V1Pod } from '@kubernetes/client-node';
+import type { KubernetesObject, ObjectCache, V1CronJob, V1Job, V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { OperatorConfig } from '../api/operator-config.js';
 import type { WasiApp, WasiAppStatus } from '../api/wasiapp.js';
 import type { DaprComponent } from '../api/dapr-component.js';
-import { API_GROUP, HOST_FAILURE_EXIT_CODE, RERUN_ANNOTATION, SPEC_HASH_ANNOTATION, WASIAPP_KIND } from '../api/names.js';
+import { HOST_FAILURE_EXIT_CODE, RERUN_ANNOTATION, SPEC_HASH_ANNOTATION } from '../api/names.js';
 import {
   buildSharedStateStoreComponent,
   describeStateStoreDifference,
   groupStateStoreApps,
   isOperatorComponent,
+  isWasiAppRef,
   scopeLimitOf,
   stateStoreSpecFor,
   type StateStoreGroup,
@@ -625,12 +626,6 @@ export function componentMatches(desired: ComponentObject, current: ComponentObj
  */
 export function componentServes(component: ComponentObject, spec: ComponentObject['spec'], appId: string): boolean {
   return deepEqual(component.spec, spec) && (component.scopes === undefined || component.scopes.length === 0 || component.scopes.includes(appId));
-}
-
-const WASIAPP_API_PREFIX = `${API_GROUP}/`;
-
-function isWasiAppRef(ref: V1OwnerReference): boolean {
-  return ref.kind === WASIAPP_KIND && ref.apiVersion.startsWith(WASIAPP_API_PREFIX);
 }
 
 /**

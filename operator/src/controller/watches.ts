@@ -4,7 +4,7 @@
 // someone else's or a deleted Component by the apps that want its name. Apps
 // that share a state store Component (see groupStateStoreApps) also wake each
 // other when one joins as the oldest, changes its store or leaves, so the
-// Component's scopes and owners and the others' conflicts are recomputed.
+// Component's scopes and the others' conflicts are recomputed.
 //
 // Priorities (see workqueue.ts): an app whose current generation the
 // operator has not yet acted on is new work and goes first; everything a

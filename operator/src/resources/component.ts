@@ -172,10 +172,15 @@ export function buildSharedStateStoreComponent(sharers: readonly WasiApp[], conf
   return component;
 }
 
+/** An owner reference to a WasiApp (controller or not). */
+export function isWasiAppRef(ref: { kind: string; apiVersion: string }): boolean {
+  return ref.kind === WASIAPP_KIND && ref.apiVersion.startsWith(`${API_GROUP}/`);
+}
+
 /** Made by the operator: labelled so, or (made before 0.2) owned by WasiApps. */
 export function isOperatorComponent(component: { metadata?: { labels?: Record<string, string>; ownerReferences?: Array<{ kind: string; apiVersion: string }> } }): boolean {
   if (component.metadata?.labels?.[LABEL_MANAGED_BY] === MANAGED_BY_LABEL_VALUE) return true;
-  return (component.metadata?.ownerReferences ?? []).some((ref) => ref.kind === WASIAPP_KIND && ref.apiVersion.startsWith(`${API_GROUP}/`));
+  return (component.metadata?.ownerReferences ?? []).some(isWasiAppRef);
 }
 
 /**

@@ -79,10 +79,10 @@ export function storeNameFor(app: WasiApp): string {
  * Decision: such apps share one operator-made Component (see
  * groupStateStoreApps and buildSharedStateStoreComponent in component.ts).
  * It is a pure function of the set of apps that want that store name with the
- * same Redis settings: scoped to all their app ids, a controller owner
- * reference to the oldest and plain owner references to the others, so any of
- * them applies the same object (no fight over the atomic `scopes` list) and
- * the garbage collector deletes it only with the last of them. An app that
+ * same Redis settings, scoped to all their app ids, so any of them applies the
+ * same object (no fight over the atomic `scopes` list); it has no owner
+ * references (one per sharer outgrew etcd's limit) and the operator deletes it
+ * when the last of them goes. An app that
  * wants the name with other Redis settings than the oldest one is reported as
  * StateStoreReady=False (reason ComponentConflict) instead of overwriting
  * another app's Redis settings, and so is any app whose store name is taken
