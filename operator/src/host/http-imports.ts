@@ -2,7 +2,9 @@
 // arguments into checked memory ranges, does its work, and returns an ABI
 // error code; nothing a guest passes can throw into the guest or the host.
 // Only `req` awaits, so only `req` is wrapped as a JSPI Suspending import.
+import type { Dispatcher } from 'undici';
 import type { AllowList } from './allow-list.js';
+import type { LookupFunction } from './destination-guard.js';
 import type { GuestMemory } from './guest-memory.js';
 import { formatHeaderLines, parseHeaderLines } from './header-lines.js';
 import { HttpAbiError, HttpErrorCode } from './http-error-codes.js';
@@ -29,6 +31,8 @@ export interface HttpImportOptions {
   readonly maxResponseBytes: number;
   /** Told about every failed call, so the reason reaches stderr. */
   readonly onError: (call: string, error: HttpAbiError) => void;
+  /** Resolves host names (dns.lookup by default); tests point it at a resolver of their own. */
+  readonly lookup?: LookupFunction;
 }
 
 const MAX_REDIRECTS = 10;
@@ -58,12 +62,18 @@ function parseUrl(text: string): URL {
 
 export function createHttpImports(memory: GuestMemory, options: HttpImportOptions): WebAssembly.ModuleImports {
   const responses = new ResponseTable(options.maxOpenResponses);
-  const policy: OutboundPolicy = {
-    allowList: options.allowList,
-    timeoutMs: options.requestTimeoutMs,
-    maxResponseBytes: options.maxResponseBytes,
-    maxRedirects: MAX_REDIRECTS,
-  };
+  // Made at the first request, with the outbound module.
+  let policy: OutboundPolicy | undefined;
+  function policyWith(createDispatcher: (list: AllowList, lookup?: LookupFunction) => Dispatcher): OutboundPolicy {
+    policy ??= {
+      allowList: options.allowList,
+      dispatcher: createDispatcher(options.allowList, options.lookup),
+      timeoutMs: options.requestTimeoutMs,
+      maxResponseBytes: options.maxResponseBytes,
+      maxRedirects: MAX_REDIRECTS,
+    };
+    return policy;
+  }
 
   function toCode(call: string, err: unknown): number {
     const abiError =
@@ -95,8 +105,8 @@ export function createHttpImports(memory: GuestMemory, options: HttpImportOption
       if (responses.isFull) {
         throw new HttpAbiError(HttpErrorCode.TooManySessions, `${options.maxOpenResponses} responses are open; close one first`);
       }
-      const { sendOutbound } = await loadOutbound();
-      const response = await sendOutbound(request, policy);
+      const { sendOutbound, createOutboundDispatcher } = await loadOutbound();
+      const response = await sendOutbound(request, policyWith(createOutboundDispatcher));
       const handle = responses.add({ ...response, offset: 0 });
       if (handle === undefined) throw new HttpAbiError(HttpErrorCode.TooManySessions, 'too many open responses');
       try {

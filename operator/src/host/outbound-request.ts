@@ -10,11 +10,16 @@
 // user-agent, accept or accept-encoding) and never decompresses a body.
 import { request as undiciRequest, type Dispatcher } from 'undici';
 import { isAllowed, type AllowList } from './allow-list.js';
+import { isDestinationRefusal } from './destination-guard.js';
 import type { HeaderPair } from './header-lines.js';
 import { HttpAbiError, HttpErrorCode } from './http-error-codes.js';
 
+export { createOutboundDispatcher } from './outbound-dispatcher.js';
+
 export interface OutboundPolicy {
   readonly allowList: AllowList;
+  /** The guest's client (outbound-dispatcher.ts): host names resolve under the DNS rule. */
+  readonly dispatcher: Dispatcher;
   readonly timeoutMs: number;
   readonly maxResponseBytes: number;
   readonly maxRedirects: number;
@@ -126,8 +131,12 @@ export async function sendOutbound(request: OutboundRequest, policy: OutboundPol
         headers: hop.headers.flat(),
         body: hop.body,
         signal,
+        dispatcher: policy.dispatcher,
       });
     } catch (err) {
+      if (isDestinationRefusal(err)) {
+        throw new HttpAbiError(HttpErrorCode.DestinationNotAllowed, `destination not allowed: ${hop.url.origin} (by address)`, { cause: err });
+      }
       requestError(describeFetchError(err, policy.timeoutMs), err);
     }
     const headers = toHeaders(response.headers);

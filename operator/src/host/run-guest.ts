@@ -4,6 +4,7 @@
 // `WebAssembly.promising` so the event loop keeps running while a request
 // awaits. Used directly by the main thread, and inside the timeout worker.
 import { parseAllowList } from './allow-list.js';
+import type { LookupFunction } from './destination-guard.js';
 import { GuestMemory } from './guest-memory.js';
 import type { GuestEnd, GuestOutcome, GuestRunSpec } from './guest-outcome.js';
 import { hostLog } from './host-log.js';
@@ -14,6 +15,7 @@ import { OutputCapture } from './output-capture.js';
 import { guardPreopens } from './preopen-guard.js';
 import { wasiPreopens } from './preopens.js';
 import { passStdioThrough } from './stdio-passthrough.js';
+import { guardVectorCounts } from './vector-guard.js';
 
 /**
  * Codes guests meet in normal control flow (a buffer to enlarge, an optional
@@ -78,8 +80,14 @@ export interface InstantiatedGuest {
   readonly memoryBytes: () => number;
 }
 
-/** Builds the guest's imports exactly as a run does and instantiates the module (exported for the benchmark). */
-export function instantiateGuest(module: WebAssembly.Module, spec: GuestRunSpec): InstantiatedGuest {
+/** What a test may put in place of the machine's own services (not cloneable, so not in the spec). */
+export interface GuestHooks {
+  /** Resolves the host names of outbound requests instead of dns.lookup. */
+  readonly lookup?: LookupFunction;
+}
+
+/** Builds the guest's imports exactly as a run does and instantiates the module (exported for the benchmark and the fuzzer). */
+export function instantiateGuest(module: WebAssembly.Module, spec: GuestRunSpec, hooks: GuestHooks = {}): InstantiatedGuest {
   const { WASI } = loadWasi();
   const dirs = spec.dirs ?? [];
   const wasi = new WASI({ version: 'preview1', args: spec.args, env: spec.env, preopens: wasiPreopens(dirs), returnOnExit: true });
@@ -88,6 +96,7 @@ export function instantiateGuest(module: WebAssembly.Module, spec: GuestRunSpec)
   const memoryBytes = () => (instance?.exports.memory as WebAssembly.Memory | undefined)?.buffer.byteLength ?? 0;
 
   const wasiImports = wrapNativeImports((wasi.getImportObject() as WebAssembly.Imports).wasi_snapshot_preview1 ?? {});
+  guardVectorCounts(wasiImports, memory);
   passStdioThrough(wasiImports, memory, OutputCapture.attach(spec.capture));
   guardPreopens(wasiImports, dirs, {
     readU32: (ptr) => memory.readU32(ptr),
@@ -112,6 +121,7 @@ export function instantiateGuest(module: WebAssembly.Module, spec: GuestRunSpec)
     maxOpenResponses: spec.maxOpenResponses,
     requestTimeoutMs: spec.requestTimeoutMs,
     maxResponseBytes: spec.maxResponseBytes,
+    lookup: hooks.lookup,
     onError: (call, error) => {
       if (QUIET_ABI_CODES.has(error.abiCode)) return;
       hostLog.warn({ call, abiCode: error.abiCode, reason: error.message }, 'guest http call failed');
