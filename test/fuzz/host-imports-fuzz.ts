@@ -24,7 +24,7 @@
 // and at the end of a run: every socket to the servers is closed.
 // A sequence's PRNG is seeded from (seed, sequence number), so
 // `--seed S --sequence N` replays one failure alone.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GuestRunSpec } from '../../operator/src/host/guest-outcome.js';
@@ -58,7 +58,8 @@ const SIGNATURES: Record<string, number | WasmType[]> = {
 const WASI_SIGNATURES: Record<string, number | WasmType[]> = {
   fd_write: 4, fd_read: 4, fd_close: 1, fd_fdstat_get: 2, fd_prestat_get: 2, fd_prestat_dir_name: 3,
   args_sizes_get: 2, args_get: 2, environ_sizes_get: 2, environ_get: 2, random_get: 2,
-  path_filestat_get: 5, path_create_directory: 3, path_unlink_file: 3, fd_renumber: 2, proc_exit: 1,
+  path_filestat_get: 5, path_create_directory: 3, path_unlink_file: 3, path_remove_directory: 3, path_symlink: 5,
+  fd_renumber: 2, proc_exit: 1,
   path_open: ['i32', 'i32', 'i32', 'i32', 'i32', 'i64', 'i64', 'i32', 'i32'],
 };
 
@@ -237,21 +238,44 @@ export class HostImportsFuzzer {
       capture: OutputCapture.create(undefined).state,
       entry: '_start',
       invoked: false,
-      dirs: [{ hostPath: dir, guestPath: '/data', readOnly: true }],
+      // fd 3 read-only, fd 4 read-write; each holds symlinks out to `outside`, which nothing may change.
+      dirs: [
+        { hostPath: join(dir, 'ro'), guestPath: '/data', readOnly: true },
+        { hostPath: join(dir, 'rw'), guestPath: '/rw', readOnly: false },
+      ],
     };
   }
 
   static async start(): Promise<HostImportsFuzzer> {
     const servers = await startFuzzServers();
     const dir = mkdtempSync(join(tmpdir(), 'wasi-host-fuzz-'));
-    writeFileSync(join(dir, 'file.txt'), 'preopened file\n');
-    mkdirSync(join(dir, 'sub'));
+    for (const name of ['ro', 'rw', 'outside']) {
+      mkdirSync(join(dir, name));
+      writeFileSync(join(dir, name, 'file.txt'), `${name} file\n`);
+      if (name !== 'outside') {
+        mkdirSync(join(dir, name, 'sub'));
+        symlinkSync('../outside', join(dir, name, 'link-out'));
+        symlinkSync('..', join(dir, name, 'sub', 'up'));
+      }
+    }
     return new HostImportsFuzzer(servers, dir);
   }
 
   async stop(): Promise<void> {
     await this.#servers.stop();
     rmSync(this.#dir, { recursive: true, force: true });
+  }
+
+  /** The read-only directory and the one outside both preopens, as they were made. */
+  #untouchableChanged(): string | undefined {
+    const expected: Record<string, string[]> = { ro: ['file.txt', 'link-out', 'sub'], outside: ['file.txt'] };
+    for (const [name, entries] of Object.entries(expected)) {
+      const found = readdirSync(join(this.#dir, name)).sort();
+      if (found.join('/') !== entries.join('/')) return `${name}/ now holds ${found.join(', ')}`;
+      if (readFileSync(join(this.#dir, name, 'file.txt'), 'utf8') !== `${name} file\n`) return `${name}/file.txt changed`;
+    }
+    if (readdirSync(join(this.#dir, 'ro', 'sub')).join('/') !== 'up') return 'ro/sub/ changed';
+    return undefined;
   }
 
   get servers(): FuzzServers {
@@ -318,6 +342,10 @@ export class HostImportsFuzzer {
           : { property: 'harness', seed: options.seed, sequence, step, detail: err instanceof Error ? err.stack ?? err.message : String(err), trace: [...trace] };
         failures.push(failure);
       }
+      if (failures.length === 0 || !stopAtFirst) {
+        const changed = this.#untouchableChanged();
+        if (changed) failures.push({ property: 'preopens-confined', seed: options.seed, sequence, step: -1, detail: changed, trace: [...trace] });
+      }
       sequences++;
       options.onProgress?.(report());
       if (failures.length > 0 && stopAtFirst) break;
@@ -350,7 +378,7 @@ export class HostImportsFuzzer {
         trace.push(`grow(${pages}) = ${grown}`);
       }
       const kind = rng.weighted<string>([
-        [30, 'req'], [8, 'close'], [12, 'body_read'], [8, 'header_get'], [6, 'headers_get_all'], [10, 'wasi'], [1, 'proc_exit'],
+        [30, 'req'], [8, 'close'], [12, 'body_read'], [8, 'header_get'], [6, 'headers_get_all'], [16, 'wasi'], [1, 'proc_exit'],
       ]);
       made++;
       if (kind === 'proc_exit') {
@@ -578,7 +606,7 @@ export class HostImportsFuzzer {
     const ptr = (room: number) => this.#pointer(rng, size, room);
     // Never fds 0-2 for calls that would close, renumber over or read the real stdio of this process,
     // nor writes to 1-2 that would land on the test's output.
-    const fd = rng.pick([3, 3, 3, 4, 5, 9, 2 ** 31, -1, 1000]);
+    const fd = rng.pick([3, 3, 3, 4, 4, 4, 5, 6, 9, 2 ** 31, -1, 1000]);
     const name = rng.pick(Object.keys(WASI_SIGNATURES).filter((n) => n !== 'proc_exit'));
     let args: (number | bigint)[];
     let regions: Region[] = [];
@@ -592,7 +620,10 @@ export class HostImportsFuzzer {
       }
       return out;
     };
-    const pathArgs = (): [number, number] => this.#place(rng, guest, encoder.encode(rng.pick(['file.txt', 'sub', 'sub/../file.txt', '../etc', '/etc/passwd', 'new-dir', 'x'.repeat(300), ''])));
+    const pathArgs = (): [number, number] => this.#place(rng, guest, encoder.encode(rng.pick([
+      'file.txt', 'sub', 'sub/../file.txt', '../etc', '/etc/passwd', 'new-dir', 'x'.repeat(300), '', 'link-out', 'link-out/file.txt',
+      'link-out/new-dir', 'sub/up/link-out/file.txt', 'sub/up/file.txt', 'sub/up/../outside/file.txt', 'sub/up/new-dir',
+    ])));
     switch (name) {
       case 'fd_write':
       case 'fd_read': {
@@ -650,7 +681,15 @@ export class HostImportsFuzzer {
         regions = [{ start: args[4] as number, length: 64 }];
         break;
       }
+      case 'path_symlink': {
+        // path_symlink(old_path, old_len, fd, new_path, new_len): a link out, made from inside.
+        const [o, ol] = this.#place(rng, guest, encoder.encode(rng.pick(['/', '..', '../outside', '../../', 'file.txt', 'sub'])));
+        const [n, nl] = pathArgs();
+        args = [o, ol, fd, n, nl];
+        break;
+      }
       case 'path_create_directory':
+      case 'path_remove_directory':
       case 'path_unlink_file': {
         const [p, l] = pathArgs();
         args = [fd, p, l];
