@@ -10,6 +10,7 @@ import { parseAllowList } from '../../operator/src/host/allow-list.js';
 import { guardedLookup, isMachineLocalAddress, type LookupFunction } from '../../operator/src/host/destination-guard.js';
 import { HttpErrorCode } from '../../operator/src/host/http-error-codes.js';
 import { createOutboundDispatcher, sendOutbound } from '../../operator/src/host/outbound-request.js';
+import { sidecarAllowList } from '../../operator/src/host/sidecar-endpoint.js';
 import { tableResolver } from '../fuzz/fake-resolver.js';
 import { startLocalDns, type LocalDns } from '../fuzz/local-dns-server.js';
 
@@ -148,4 +149,18 @@ test.each([
   ['10.0.0.1', 4, false], ['203.0.113.7', 4, false], ['128.0.0.1', 4, false], ['169.255.0.1', 4, false], ['2001:db8::1', 6, false],
 ])('isMachineLocalAddress(%s, IPv%i) is %s', (address, family, expected) => {
   expect(isMachineLocalAddress(address, family)).toBe(expected);
+});
+
+describe('the default allow-list of a sidecar', () => {
+  test('given by address, it is that origin alone', () => {
+    expect(sidecarAllowList({ origin: 'http://127.0.0.1:3500', port: '3500' })).toEqual(['http://127.0.0.1:3500']);
+  });
+
+  test('given by name (DAPR_HTTP_ENDPOINT=http://localhost:3500), it also names the loopback addresses, so the DNS rule lets it through', async () => {
+    const entries = sidecarAllowList({ origin: 'http://localhost:3500', port: '3500' });
+    expect(entries).toEqual(['http://localhost:3500', 'http://127.0.0.1:3500', 'http://[::1]:3500']);
+    const lookup = guardedLookup(parseAllowList(entries), new URL('http://localhost:3500'), tableResolver({ localhost: ['127.0.0.1', '::1'] }));
+    const addresses = await new Promise((resolve) => lookup('localhost', { all: true }, (_err, found) => resolve(found)));
+    expect(addresses).toEqual([{ address: '127.0.0.1', family: 4 }, { address: '::1', family: 6 }]);
+  });
 });

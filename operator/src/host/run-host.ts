@@ -15,7 +15,7 @@ import { OutputCapture } from './output-capture.js';
 import { buildResultJson, type ResultSummary } from './result.js';
 import { resultPath, writeResult } from './result-file.js';
 import { runGuest } from './run-guest.js';
-import { sidecarFromEnv, sidecarGuestEnv, type Sidecar } from './sidecar-endpoint.js';
+import { sidecarAllowList, sidecarFromEnv, sidecarGuestEnv, type Sidecar } from './sidecar-endpoint.js';
 import { EXIT_HOST_FAILURE, EXIT_RETRYABLE_HOST_FAILURE, ResultReason, verdictOf } from './verdict.js';
 
 const MIB = 2 ** 20;
@@ -62,7 +62,7 @@ export async function runHost(options: HostOptions, processEnv: NodeJS.ProcessEn
     const spec: GuestRunSpec = {
       args: [basename(options.modulePath), ...options.guestArgs],
       env: { ...options.env, ...(sidecar ? sidecarGuestEnv(sidecar) : {}) },
-      allowedHosts: options.allowedHosts.length > 0 ? [...options.allowedHosts] : sidecar ? [sidecar.origin] : [],
+      allowedHosts: options.allowedHosts.length > 0 ? [...options.allowedHosts] : sidecar ? sidecarAllowList(sidecar) : [],
       maxOpenResponses: options.maxConcurrentRequests,
       requestTimeoutMs: options.requestTimeoutSeconds * 1000,
       maxResponseBytes: options.maxResponseMb * MIB,

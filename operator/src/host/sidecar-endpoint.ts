@@ -1,6 +1,7 @@
 // Where the Dapr sidecar next to the guest is: the host's own env names it
 // (the Dapr injector sets DAPR_HTTP_PORT on app containers), and the guest is
 // told the same, so it never hard-codes 3500.
+import { isIP } from 'node:net';
 import { HostError, HostErrorCode } from './host-errors.js';
 
 export interface Sidecar {
@@ -41,4 +42,17 @@ export function sidecarFromEnv(env: NodeJS.ProcessEnv): Sidecar | undefined {
 /** What the guest is told about its sidecar. */
 export function sidecarGuestEnv(sidecar: Sidecar): Record<string, string> {
   return { DAPR_HTTP_PORT: sidecar.port, DAPR_HTTP_ENDPOINT: sidecar.origin };
+}
+
+/**
+ * The allow-list a guest gets when none is given: its sidecar. A sidecar
+ * named by host name (DAPR_HTTP_ENDPOINT=http://localhost:3500) resolves to
+ * loopback, which the DNS rule (destination-guard.ts) allows only when the
+ * list names the address too: the sidecar's port on 127.0.0.1 and [::1]
+ * comes with it.
+ */
+export function sidecarAllowList(sidecar: Sidecar): string[] {
+  const url = new URL(sidecar.origin);
+  if (isIP(url.hostname.replace(/^\[|\]$/g, '')) !== 0) return [sidecar.origin];
+  return [sidecar.origin, `${url.protocol}//127.0.0.1:${sidecar.port}`, `${url.protocol}//[::1]:${sidecar.port}`];
 }
