@@ -120,6 +120,10 @@ const ROUTES: Record<string, Handler> = {
     for (let i = 0; i < 200; i++) res.setHeader(`X-H${i}`, 'v'.repeat(i));
     res.end('many');
   },
+  '/redirect-loop': (_req, res) => {
+    res.writeHead(307, { Location: '/redirect-loop' });
+    res.end();
+  },
   '/redirect': (req, res, url, origins) => {
     const to = url.searchParams.get('to') ?? '/ok';
     const status = Number(url.searchParams.get('status') ?? '302');
@@ -179,7 +183,13 @@ export async function startFuzzServers(): Promise<FuzzServers> {
         res.end('no such route');
         return;
       }
-      route(req, res, url, { allowed: allowedOrigin, denied: deniedOrigin });
+      try {
+        route(req, res, url, { allowed: allowedOrigin, denied: deniedOrigin });
+      } catch {
+        // A fuzzed query the route cannot use (status=abc): a plain 400.
+        if (!res.headersSent) res.writeHead(400);
+        res.end();
+      }
     });
   });
   // Idle keep-alive sockets are no leak; let them go soon so the end-of-run count reaches zero.

@@ -199,6 +199,8 @@ interface Model {
   readonly closed: Set<number>;
   /** Bytes body_read has handed out per handle, and whether it reported the end. */
   readonly read: Map<number, { bytes: number; ended: boolean }>;
+  /** fds path_open handed out, for the calls after it. */
+  readonly fds: number[];
 }
 
 export class HostImportsFuzzer {
@@ -207,6 +209,8 @@ export class HostImportsFuzzer {
   readonly #spec: GuestRunSpec;
   readonly #dir: string;
   readonly #allowedOrigins: Set<string>;
+  /** What the host's fd 1/2 wrapper recorded (the guest's output). */
+  readonly #output: OutputCapture;
   readonly #lookup = tableResolver({
     'allowed.test': ['127.0.0.1'],
     'rebind.test': ['127.0.0.1'],
@@ -228,6 +232,7 @@ export class HostImportsFuzzer {
       `http://rebind.test:${servers.deniedPort}`,
     ];
     this.#allowedOrigins = new Set(allowedHosts);
+    this.#output = OutputCapture.create(undefined);
     this.#spec = {
       args: GUEST_ARGS,
       env: GUEST_ENV,
@@ -235,7 +240,7 @@ export class HostImportsFuzzer {
       maxOpenResponses: MAX_OPEN,
       requestTimeoutMs: REQUEST_TIMEOUT_MS,
       maxResponseBytes: MAX_RESPONSE_BYTES,
-      capture: OutputCapture.create(undefined).state,
+      capture: this.#output.state,
       entry: '_start',
       invoked: false,
       // fd 3 read-only, fd 4 read-write; each holds symlinks out to `outside`, which nothing may change.
@@ -367,7 +372,7 @@ export class HostImportsFuzzer {
   /** One guest's life; returns the number of calls made. */
   async #sequence(rng: Prng, trace: string[], outcomes: Record<string, number>, setStep: (s: number) => void): Promise<number> {
     const guest = this.#instantiate();
-    const model: Model = { open: new Set(), closed: new Set(), read: new Map() };
+    const model: Model = { open: new Set(), closed: new Set(), read: new Map(), fds: [] };
     const length = rng.between(...CALLS_PER_SEQUENCE);
     let made = 0;
     for (let step = 0; step < length; step++) {
@@ -394,7 +399,7 @@ export class HostImportsFuzzer {
         }
         fail('returns-code', `proc_exit(${code}) returned`);
       }
-      const code = kind === 'wasi' ? this.#wasiCall(rng, guest, trace) : await this.#httpCall(kind, rng, guest, model, trace);
+      const code = kind === 'wasi' ? this.#wasiCall(rng, guest, model, trace) : await this.#httpCall(kind, rng, guest, model, trace);
       const key = `${trace[trace.length - 1]!.replace(/\(.*$/, '')}=${code}`;
       outcomes[key] = (outcomes[key] ?? 0) + 1;
       if (this.#servers.denied.accepted > 0) fail('no-denied-traffic', `a denied origin accepted a connection after: ${trace[trace.length - 1]}`);
@@ -601,12 +606,12 @@ export class HostImportsFuzzer {
     return code;
   }
 
-  #wasiCall(rng: Prng, guest: Guest, trace: string[]): number {
+  #wasiCall(rng: Prng, guest: Guest, model: Model, trace: string[]): number {
     const size = guest.memory.buffer.byteLength;
     const ptr = (room: number) => this.#pointer(rng, size, room);
     // Never fds 0-2 for calls that would close, renumber over or read the real stdio of this process,
     // nor writes to 1-2 that would land on the test's output.
-    const fd = rng.pick([3, 3, 3, 4, 4, 4, 5, 6, 9, 2 ** 31, -1, 1000]);
+    const fd = model.fds.length > 0 && rng.chance(0.3) ? rng.pick(model.fds) : rng.pick([3, 3, 3, 4, 4, 4, 5, 6, 9, 2 ** 31, -1, 1000]);
     const name = rng.pick(Object.keys(WASI_SIGNATURES).filter((n) => n !== 'proc_exit'));
     let args: (number | bigint)[];
     let regions: Region[] = [];
@@ -703,8 +708,22 @@ export class HostImportsFuzzer {
         regions = [{ start: out, length: 4 }];
       }
     }
-    if ((name === 'fd_write') && (args[0] === 1 || args[0] === 2)) args[0] = 3;
+    if (name === 'fd_write' && rng.chance(0.2)) {
+      // stdout/stderr through the host's own fd_write, with nothing that could reach the test's output:
+      // no iovecs, a count past memory, or iovecs that start past memory.
+      args[0] = rng.pick([1, 2]);
+      if (rng.chance(0.5)) {
+        args[2] = rng.pick([0, 2 ** 31, 2 ** 29 + 1]);
+        // A well-formed first iovec (one byte), so that a count the host misjudges shows as output.
+        const iovs = args[1] as number;
+        if (inside(iovs, 8, size)) {
+          view.setUint32(iovs >>> 0, iovs >>> 0, true);
+          view.setUint32((iovs >>> 0) + 4, 1, true);
+        }
+      } else args[1] = size + rng.below(PAGE);
+    }
     trace.push(`${name}(${args.map(String).join(', ')})`);
+    const outputBefore = this.#output.totalBytes;
     const before = new Uint8Array(guest.memory.buffer).slice();
     let code: number;
     try {
@@ -715,6 +734,9 @@ export class HostImportsFuzzer {
     this.#checkCode(code, WASI_MAX_ERRNO);
     const changed = changedOutside(before, new Uint8Array(guest.memory.buffer), regions);
     if (changed) fail('memory-untouched', `${name}: ${changed}`);
+    // The arguments above never describe a byte to write to stdout or stderr.
+    if (this.#output.totalBytes !== outputBefore) fail('stdio-untouched', `${name} returned ${code} after writing ${this.#output.totalBytes - outputBefore} bytes of guest memory to fd ${String(args[0])}`);
+    if (name === 'path_open' && code === 0) model.fds.push(new DataView(guest.memory.buffer).getUint32((args[8] as number) >>> 0, true));
     return code;
   }
 }

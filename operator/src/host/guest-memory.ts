@@ -21,7 +21,10 @@ export class GuestMemory {
   view(ptr: number, len: number): Uint8Array {
     const buffer = this.#buffer();
     const start = ptr >>> 0;
-    const length = len >>> 0;
+    // A guest's i32 arrives signed and is made unsigned; a length the host
+    // computed (an iovec count × 8) may pass 2^32 and must not wrap to a
+    // small one (fuzz regression 2).
+    const length = len < 0 ? len >>> 0 : len;
     if (start + length > buffer.byteLength) {
       throw new HttpAbiError(
         HttpErrorCode.MemoryAccessError,

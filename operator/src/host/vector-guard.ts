@@ -35,7 +35,7 @@ export function guardVectorCounts(imports: WebAssembly.ModuleImports, memory: Pi
     imports[name] = (...args: unknown[]) => {
       for (const { ptr, count, size } of vectors) {
         const bytes = ((args[count] as number) >>> 0) * size; // a double: cannot wrap
-        // Past 4 GiB is past any wasm32 memory (and check() takes a u32 length).
+        // Past 4 GiB is past any wasm32 memory.
         if (bytes > MAX_U32) return WASI_EOVERFLOW;
         try {
           memory.check(args[ptr] as number, bytes);
