@@ -59,6 +59,9 @@ const WASI_SIGNATURES: Record<string, number | WasmType[]> = {
   fd_write: 4, fd_read: 4, fd_close: 1, fd_fdstat_get: 2, fd_prestat_get: 2, fd_prestat_dir_name: 3,
   args_sizes_get: 2, args_get: 2, environ_sizes_get: 2, environ_get: 2, random_get: 2,
   path_filestat_get: 5, path_create_directory: 3, path_unlink_file: 3, path_remove_directory: 3, path_symlink: 5,
+  path_rename: 6, path_link: 7, path_readlink: 6, fd_readdir: ['i32', 'i32', 'i32', 'i64', 'i32'],
+  // Only with vectors that do not fit: a real subscription could make the process sleep.
+  poll_oneoff: 4,
   fd_renumber: 2, proc_exit: 1,
   path_open: ['i32', 'i32', 'i32', 'i32', 'i32', 'i64', 'i64', 'i32', 'i32'],
 };
@@ -691,6 +694,42 @@ export class HostImportsFuzzer {
         const [o, ol] = this.#place(rng, guest, encoder.encode(rng.pick(['/', '..', '../outside', '../../', 'file.txt', 'sub'])));
         const [n, nl] = pathArgs();
         args = [o, ol, fd, n, nl];
+        break;
+      }
+      case 'path_rename': {
+        // path_rename(fd, old, old_len, new_fd, new, new_len): out of or into a read-only directory, or through a link out.
+        const [o, ol] = pathArgs();
+        const [n, nl] = pathArgs();
+        args = [fd, o, ol, rng.pick([3, 4, fd]), n, nl];
+        break;
+      }
+      case 'path_link': {
+        // path_link(old_fd, flags, old, old_len, new_fd, new, new_len)
+        const [o, ol] = pathArgs();
+        const [n, nl] = pathArgs();
+        args = [fd, rng.pick([0, 1]), o, ol, rng.pick([3, 4, fd]), n, nl];
+        break;
+      }
+      case 'path_readlink': {
+        const [p, l] = pathArgs();
+        const buf = ptr(64);
+        const len = this.#length(rng, size, buf);
+        const used = ptr(4);
+        args = [fd, p, l, buf, len, used];
+        regions = [{ start: buf, length: len }, { start: used, length: 4 }];
+        break;
+      }
+      case 'fd_readdir': {
+        const buf = ptr(256);
+        const len = this.#length(rng, size, buf);
+        const used = ptr(4);
+        args = [fd, buf, len, BigInt(rng.pick([0, 1, 2, 1000])), used];
+        regions = [{ start: buf, length: len }, { start: used, length: 4 }];
+        break;
+      }
+      case 'poll_oneoff': {
+        const n = rng.pick([2 ** 31, 2 ** 28, 2 ** 26 + 1, 1_000_000]);
+        args = [ptr(48), ptr(32), n, ptr(4)];
         break;
       }
       case 'path_create_directory':
