@@ -96,11 +96,16 @@ function net6(address: string): number {
   return address.includes(':') ? 6 : 4;
 }
 
-/** Whether `err` or one of its causes is a refusal by the rule above. */
-export function isDestinationRefusal(err: unknown): boolean {
+/** The refusal by the rule above that `err` is or was caused by, if any. */
+export function destinationRefusalIn(err: unknown): DestinationRefusedError | undefined {
   for (let e: unknown = err, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
-    if (e instanceof DestinationRefusedError) return true;
-    if (e instanceof AggregateError && e.errors.some(isDestinationRefusal)) return true;
+    if (e instanceof DestinationRefusedError) return e;
+    if (e instanceof AggregateError) {
+      for (const inner of e.errors) {
+        const found = destinationRefusalIn(inner);
+        if (found) return found;
+      }
+    }
   }
-  return false;
+  return undefined;
 }

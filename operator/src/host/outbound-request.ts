@@ -10,7 +10,7 @@
 // user-agent, accept or accept-encoding) and never decompresses a body.
 import { request as undiciRequest, type Dispatcher } from 'undici';
 import { isAllowed, type AllowList } from './allow-list.js';
-import { isDestinationRefusal } from './destination-guard.js';
+import { destinationRefusalIn } from './destination-guard.js';
 import type { HeaderPair } from './header-lines.js';
 import { HttpAbiError, HttpErrorCode } from './http-error-codes.js';
 
@@ -134,9 +134,8 @@ export async function sendOutbound(request: OutboundRequest, policy: OutboundPol
         dispatcher: policy.dispatcher,
       });
     } catch (err) {
-      if (isDestinationRefusal(err)) {
-        throw new HttpAbiError(HttpErrorCode.DestinationNotAllowed, `destination not allowed: ${hop.url.origin} (by address)`, { cause: err });
-      }
+      const refusal = destinationRefusalIn(err);
+      if (refusal) throw new HttpAbiError(HttpErrorCode.DestinationNotAllowed, `${refusal.message} (${hop.url.origin})`, { cause: err });
       requestError(describeFetchError(err, policy.timeoutMs), err);
     }
     const headers = toHeaders(response.headers);
