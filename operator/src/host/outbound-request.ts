@@ -5,8 +5,9 @@
 //
 // undici's request() rather than fetch: the same HTTP client under a much
 // thinner API (no WHATWG streams, no Request/Response objects), which is most
-// of the host's per-call cost; keep-alive connections come from its global
-// pool. Unlike fetch it sends only the guest's headers (no default
+// of the host's per-call cost; keep-alive connections come from the guest's
+// own pool (outbound-dispatcher.ts), whose lookups keep the DNS rule of
+// destination-guard.ts. Unlike fetch it sends only the guest's headers (no default
 // user-agent, accept or accept-encoding) and never decompresses a body.
 import { request as undiciRequest, type Dispatcher } from 'undici';
 import { isAllowed, type AllowList } from './allow-list.js';
