@@ -20,8 +20,16 @@
 //   no-denied-traffic   the denied listeners never accepted a connection
 //   sockets-settle      after a request returns, no request of it is still
 //                       in flight at the server (no socket left mid-response)
+//   stdio-untouched     an fd_write to 1/2 whose arguments describe nothing
+//                       to write writes nothing
+//   preopens-confined   after each sequence, the read-only preopen and a
+//                       directory outside both preopens (reachable through
+//                       symlinks in them) are as they were made
 //
-// and at the end of a run: every socket to the servers is closed.
+// and at the end of a run: every socket to the servers is closed. Reads
+// outside memory have no check of their own: in the host's JS a read past
+// the buffer is a RangeError (code 12 here, a failure); in node:wasi's native
+// code one shows as a crash or a changed byte (regression 1 was such a case).
 // A sequence's PRNG is seeded from (seed, sequence number), so
 // `--seed S --sequence N` replays one failure alone.
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
