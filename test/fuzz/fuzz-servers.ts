@@ -146,6 +146,14 @@ const RAW: Record<string, string | Buffer> = {
   '/redirect-userinfo': 'HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:{allowedPort}@127.0.0.1:{deniedPort}/x\r\nContent-Length: 0\r\n\r\n',
   '/header-no-colon': 'HTTP/1.1 200 OK\r\nNoColonHere\r\nContent-Length: 2\r\n\r\nok',
   '/close-now': '',
+  '/huge-headers': `HTTP/1.1 200 OK\r\n${'X-Pad: '.concat('p'.repeat(1000), '\r\n').repeat(100)}Content-Length: 2\r\n\r\nok`,
+  '/bad-chunk': 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nnope\r\n0\r\n\r\n',
+  '/cut-chunk': 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nonly a part',
+  '/http10': 'HTTP/1.0 200 OK\r\nX-Old: yes\r\n\r\nan HTTP/1.0 body until close',
+  '/continue-then-ok': 'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok',
+  '/nul-header': 'HTTP/1.1 200 OK\r\nX-Nul: a\u0000b\r\nContent-Length: 2\r\n\r\nok',
+  '/folded-header': 'HTTP/1.1 200 OK\r\nX-Folded: a\r\n  b\r\nContent-Length: 2\r\n\r\nok',
+  '/location-303-post': 'HTTP/1.1 303 See Other\r\nLocation: /ok\r\nContent-Length: 0\r\n\r\n',
 };
 export const RAW_PATHS = Object.keys(RAW);
 export const ROUTE_PATHS = Object.keys(ROUTES);
