@@ -4,7 +4,10 @@
 //   node scripts/build-guests.mjs [--force] [NAME...]
 //
 // A guest is each guest/src/*.ts and guest/src/tests/*.ts file; its name is the
-// file name without .ts. A guest is rebuilt only when something it depends on
+// file name without .ts. One more, `seed-as018`, is the seed's own test in
+// guest/seed/, built as the seed's repository builds it: AssemblyScript 0.18
+// (installed as the npm alias assemblyscript-0.18) with as-wasi, which leaves
+// its code in the module's start section. A guest is rebuilt only when something it depends on
 // is newer than its .wasm: a file in its import closure (relative imports,
 // followed transitively), this script (it holds the compiler flags) or the
 // package.json of the compiler, the WASI shim or json-as (their versions).
@@ -44,6 +47,22 @@ const TOOLCHAIN_FILES = [
   join(root, 'node_modules', '@assemblyscript', 'wasi-shim', 'package.json'),
 ];
 
+// The seed repository's `asbuild` script: asc index.ts -b build/optimized.wasm
+// --use abort=wasi_abort --debug, with as-wasi 0.4.4.
+const SEED_GUEST = {
+  name: 'seed-as018',
+  entry: join(guestDir, 'seed', 'index.ts'),
+  output: join(buildDir, 'seed-as018.wasm'),
+  compiler: join(root, 'node_modules', 'assemblyscript-0.18', 'bin', 'asc'),
+  flags: (output) => ['-b', output, '--use', 'abort=wasi_abort', '--debug'],
+  toolchain: [
+    fileURLToPath(import.meta.url),
+    join(root, 'node_modules', 'assemblyscript-0.18', 'package.json'),
+    join(root, 'node_modules', 'as-wasi', 'package.json'),
+    join(root, 'node_modules', 'assemblyscript-json', 'package.json'),
+  ],
+};
+
 function listTs(dir) {
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { withFileTypes: true })
@@ -59,9 +78,17 @@ function findGuests() {
       if (guests.has(name)) {
         throw new Error(`two guests are named ${name}: ${relative(root, guests.get(name).entry)} and ${relative(root, entry)}; rename one`);
       }
-      guests.set(name, { name, entry, output: join(buildDir, `${name}.wasm`) });
+      guests.set(name, {
+        name,
+        entry,
+        output: join(buildDir, `${name}.wasm`),
+        compiler: ascBin,
+        flags: (output, usesJson) => [...RELEASE_FLAGS, ...(usesJson ? JSON_TRANSFORM : []), '-o', output],
+        toolchain: TOOLCHAIN_FILES,
+      });
     }
   }
+  guests.set(SEED_GUEST.name, SEED_GUEST);
   return guests;
 }
 
@@ -98,7 +125,7 @@ function compile(guest, usesJson) {
   // asc writes its output in one go, but a host test may read the file while we
   // rebuild: write beside it and rename, so readers see the old or the new file.
   const partial = join(buildDir, `.${guest.name}.wasm.partial`);
-  const args = [ascBin, relative(root, guest.entry), ...RELEASE_FLAGS, ...(usesJson ? JSON_TRANSFORM : []), '-o', partial];
+  const args = [guest.compiler, relative(root, guest.entry), ...guest.flags(partial, usesJson)];
   const started = performance.now();
   return new Promise((resolvePromise) => {
     // cwd is the root so asc resolves `json-as/transform` and the shim from node_modules.
@@ -132,7 +159,7 @@ async function main(argv) {
   for (const guest of guests.values()) {
     if (wanted.length > 0 && !wanted.includes(guest.name)) continue;
     const closure = importClosure(guest.entry);
-    if (force || !isUpToDate(guest, [...closure.files, ...TOOLCHAIN_FILES])) stale.push({ guest, usesJson: closure.usesJson });
+    if (force || !isUpToDate(guest, [...closure.files, ...guest.toolchain])) stale.push({ guest, usesJson: closure.usesJson });
   }
 
   // One asc per core: each is a single-threaded compile of a second or two.

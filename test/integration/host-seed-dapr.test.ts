@@ -10,6 +10,7 @@ import { guestModule, runWasiHost } from '../helpers/wasi-host.js';
 import { asStartSectionModule } from '../helpers/wasm-bytes.js';
 
 const APP_ID = 'seed-host';
+const SEED_APP_ID = 'seed-as018';
 
 let redis: TestRedis | undefined;
 let daprd: TestDaprd | undefined;
@@ -48,23 +49,51 @@ test('the seed guest built the older way (code in the start section, no _start e
     const path = join(dir, 'dapr-state-test.wasm');
     writeFileSync(path, asStartSectionModule(readFileSync(guestModule('dapr-state-test'))));
     expect(WebAssembly.Module.exports(new WebAssembly.Module(readFileSync(path))).map((e) => e.name)).not.toContain('_start');
-    const client = new Redis({ host: redis!.host, port: redis!.port, lazyConnect: true, maxRetriesPerRequest: 1 });
-    try {
-      await client.connect();
-      await client.del(`${APP_ID}||weapon`);
-      const run = await runWasiHost(['run', path, '--success-output', 'Test successfully!'], { env: daprd!.env });
-
-      expect(run.stdout).toContain('Test successfully!');
-      expect(run.exitCode).toBe(0);
-      expect(run.result).toMatchObject({ passed: true });
-      expect(await client.hget(`${APP_ID}||weapon`, 'data')).toContain('Death Star');
-    } finally {
-      client.disconnect();
-    }
+    await expectSeedRunStoresState(path, daprd!);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the seed itself, built as its repository builds it (AssemblyScript 0.18, as-wasi), prints "Test successfully!" with its state in Redis', async () => {
+  const path = guestModule('seed-as018');
+  const module = new WebAssembly.Module(readFileSync(path));
+  // What makes this build different: only memory exported, the code in the start section.
+  expect(WebAssembly.Module.exports(module).map((e) => e.name)).toEqual(['memory']);
+  // The seed hard-codes the sidecar at 127.0.0.1:3500, Dapr's default port.
+  const seedDaprd = await startDaprd({ appId: SEED_APP_ID, redisAddress: redis!.address, httpPort: 3500 });
+  try {
+    const run = await expectSeedRunStoresState(path, seedDaprd);
+    expect(run.stdout).toContain('GET http://127.0.0.1:3500/v1.0/state/statestore/weapon');
+    const client = new Redis({ host: redis!.host, port: redis!.port, lazyConnect: true, maxRetriesPerRequest: 1 });
+    try {
+      await client.connect();
+      expect(JSON.parse((await client.hget(`${SEED_APP_ID}||planets`, 'data'))!)).toEqual({ name: 'Tatooine', test: 123 });
+    } finally {
+      client.disconnect();
+    }
+  } finally {
+    await seedDaprd.stop();
+  }
+});
+
+/** Runs a seed build under wasi-host against `sidecar` and checks the run and the weapon key in Redis. */
+async function expectSeedRunStoresState(path: string, sidecar: TestDaprd): Promise<Awaited<ReturnType<typeof runWasiHost>>> {
+  const client = new Redis({ host: redis!.host, port: redis!.port, lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await client.connect();
+    await client.del(`${sidecar.appId}||weapon`);
+    const run = await runWasiHost(['run', path, '--success-output', 'Test successfully!'], { env: sidecar.env });
+
+    expect(run.stdout).toContain('Test successfully!');
+    expect(run.exitCode).toBe(0);
+    expect(run.result).toMatchObject({ passed: true });
+    expect(await client.hget(`${sidecar.appId}||weapon`, 'data')).toContain('Death Star');
+    return run;
+  } finally {
+    client.disconnect();
+  }
+}
 
 test('the seed test passes the same way in the --timeout worker', async () => {
   const run = await runWasiHost(['run', guestModule('dapr-state-test'), '--timeout', '60'], { env: daprd!.env });

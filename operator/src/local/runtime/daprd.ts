@@ -47,6 +47,11 @@ export interface StartDaprdOptions {
   components?: { name: string; yaml: string }[];
   /** An app on this loopback port that daprd invokes (`--app-port`, HTTP); none by default. */
   appPort?: number;
+  /**
+   * The HTTP API's port, for guests that hard-code Dapr's default 3500 as the
+   * seed does; a free port by default.
+   */
+  httpPort?: number;
   /** More daprd flags. */
   extraArgs?: string[];
   /** How long to wait for /v1.0/healthz/outbound (default 60 s). */
@@ -95,7 +100,8 @@ export async function startDaprd(options: StartDaprdOptions): Promise<LocalDaprd
   for (const store of stores) writeFileSync(join(resourcesDir, `${store.name}.yaml`), stateStoreComponent(store));
   for (const component of options.components ?? []) writeFileSync(join(resourcesDir, `${component.name}.yaml`), component.yaml);
 
-  const [httpPort, grpcPort, metricsPort, internalGrpcPort] = (await freePorts(4)) as [number, number, number, number];
+  const [freeHttpPort, grpcPort, metricsPort, internalGrpcPort] = (await freePorts(4)) as [number, number, number, number];
+  const httpPort = options.httpPort ?? freeHttpPort;
   const ports = { http: httpPort, grpc: grpcPort, internalGrpc: internalGrpcPort, metrics: metricsPort };
   const appArgs = options.appPort === undefined ? [] : ['--app-port', String(options.appPort), '--app-protocol', 'http'];
   const args = [...standaloneDaprdArgs({ appId: options.appId, resourcesDir, ports }), ...appArgs, ...(options.extraArgs ?? [])];
