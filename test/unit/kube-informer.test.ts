@@ -69,6 +69,11 @@ class WatchStream {
   end(): void {
     this.res.end();
   }
+
+  /** The connection breaks mid-stream, as when the API server process dies. */
+  drop(): void {
+    this.res.socket?.destroy();
+  }
 }
 
 interface Answer {
@@ -81,6 +86,9 @@ class FakeApiServer {
   list: () => Answer = () => ({ status: 200, body: podList('1', []) });
   /** An immediate answer to a watch request instead of a stream (e.g. 410 Gone); undefined streams. */
   watchAnswer: () => Answer | undefined = () => undefined;
+  /** Watch requests get their connection closed without an answer (an API server that is down). */
+  dropWatches = false;
+  readonly droppedWatches: number[] = [];
   readonly listRequests: Array<{ at: number; query: URLSearchParams; path: string }> = [];
   readonly watches: WatchStream[] = [];
   private readonly server: Server;
@@ -117,6 +125,11 @@ class FakeApiServer {
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://fake');
     if (url.searchParams.get('watch') === 'true') {
+      if (this.dropWatches) {
+        this.droppedWatches.push(Date.now());
+        req.socket.destroy();
+        return;
+      }
       const answer = this.watchAnswer();
       if (answer) {
         this.watches.push(new WatchStream(url.searchParams, res));
@@ -303,6 +316,44 @@ describe('ResilientInformer', () => {
     expect(second.query.get('resourceVersion')).toBe('40');
     expect(fake.listRequests).toHaveLength(2);
     expect(seen.events.slice(1).sort()).toEqual(['add d', 'delete a']);
+  });
+
+  test('a watch whose connection breaks (the API server restarting) is resumed from the last resourceVersion with backoff and no relist; meanwhile the informer is not reachable', async () => {
+    const reasons: string[] = [];
+    const { fake, informer, seen } = await setUp({ onListed: (reason) => reasons.push(reason) });
+    fake.list = () => ({ status: 200, body: podList('10', [pod('a', '5')]) });
+    await informer.start();
+    const first = await fake.watch(1);
+    await until(() => informer.reachable, 'the first watch to be taken');
+    first.send('MODIFIED', watched('a', '12'));
+    await until(() => seen.events.length === 2, 'the update');
+
+    fake.dropWatches = true;
+    first.drop();
+    await until(() => fake.droppedWatches.length >= 3, 'three refused watch attempts');
+    expect(informer.reachable).toBe(false);
+    // Backoff between attempts: minBackoffMs 20, doubling.
+    const gaps = fake.droppedWatches.slice(1).map((at, i) => at - fake.droppedWatches[i]!);
+    expect(gaps[1]).toBeGreaterThanOrEqual(38);
+
+    fake.dropWatches = false;
+    const resumed = await fake.watch(2);
+    expect(resumed.query.get('resourceVersion')).toBe('12');
+    await until(() => informer.reachable, 'reachable again');
+    expect(fake.listRequests).toHaveLength(1);
+    expect(reasons).toEqual(['start']);
+    expect(seen.events).toEqual(['add a', 'update a@12']);
+  });
+
+  test('lists are reported with their reason: start, gone (410) and restart (after a failed watch)', async () => {
+    const reasons: string[] = [];
+    const { fake, informer } = await setUp({ onListed: (reason) => reasons.push(reason) });
+    fake.list = () => ({ status: 200, body: podList('10', []) });
+    await informer.start();
+    (await fake.watch(1)).send('ERROR', status(410, 'Expired', 'too old resource version'));
+    (await fake.watch(2)).send('ERROR', status(500, 'InternalError', 'etcd hiccup'));
+    await fake.watch(3);
+    expect(reasons).toEqual(['start', 'gone', 'restart']);
   });
 
   test('a watch ERROR other than 410 restarts the informer with a fresh list', async () => {

@@ -45,6 +45,7 @@ export class Controller {
       namespaces: deps.config.namespaces,
       enqueue: (key, priority) => this.queue.add(key, priority),
       log: deps.log,
+      onListed: (informer, reason) => deps.metrics.countList(informer, reason),
     });
     this.reconciler = new Reconciler({
       config: deps.config,
@@ -69,6 +70,11 @@ export class Controller {
   /** True while new apps (or spec changes) wait to be reconciled. */
   get hasNewWork(): boolean {
     return this.queue.normalDepth > 0;
+  }
+
+  /** False while an informer cannot reach the API server (its cache falls behind). */
+  get reachable(): boolean {
+    return this.watches.reachable();
   }
 
   /** True once every informer has listed its resources. */

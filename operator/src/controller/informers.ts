@@ -1,8 +1,10 @@
 // Informers that keep running: list, then watch from the list's
 // resourceVersion, into a cache read by reconciles. A watch the server ends
-// (its timeout) is resumed from the last resourceVersion seen (bookmarks
-// included); 410 Gone relists; any other failure restarts the informer with
-// exponential backoff. Objects are trimmed (see trimMetadata) before they
+// (its timeout) or whose connection fails (an API server restarting) is
+// resumed from the last resourceVersion seen (bookmarks included), with
+// exponential backoff while the server cannot be reached, as client-go's
+// reflector does: no relist per retry. 410 Gone relists once; any other
+// failure restarts the informer (a new list) with exponential backoff. Objects are trimmed (see trimMetadata) before they
 // are cached. Plain JSON throughout: the list and the watch give the same
 // shapes.
 import type { KubernetesObject } from '@kubernetes/client-node';
@@ -39,7 +41,11 @@ export interface ResilientInformerOptions<T extends KubernetesObject> {
   trim?: (obj: T) => void;
   /** The value `byIndex` finds an object by (e.g. its owner), or undefined to leave it out. */
   indexBy?: (obj: T) => string | undefined;
+  /** Called after every successful list: the first (`start`), after 410 Gone (`gone`), after a restart (`restart`). */
+  onListed?: (reason: ListReason) => void;
 }
+
+export type ListReason = 'start' | 'gone' | 'restart';
 
 interface ObjectList<T> {
   apiVersion?: string;
@@ -90,6 +96,8 @@ export class ResilientInformer<T extends KubernetesObject> implements ObjectCach
   private life = 0;
   private stopped = true;
   private hasSynced = false;
+  /** The last list or watch reached the API server (an absent resource counts: the server answered). */
+  private hasReachedServer = false;
   private absent = false;
   private resourceVersion = '';
   private syncedWaiters: Array<() => void> = [];
@@ -110,6 +118,11 @@ export class ResilientInformer<T extends KubernetesObject> implements ObjectCach
 
   get synced(): boolean {
     return this.hasSynced;
+  }
+
+  /** False from a failed list or watch until the next list succeeds: the cache is falling behind. */
+  get reachable(): boolean {
+    return this.hasReachedServer;
   }
 
   /** Starts listing and watching; resolves once the first list is in the cache (or the resource counts as absent). */
@@ -148,7 +161,7 @@ export class ResilientInformer<T extends KubernetesObject> implements ObjectCach
 
   private async run(life: number): Promise<void> {
     try {
-      await this.relist(life);
+      await this.relist(life, this.hasSynced ? 'restart' : 'start');
     } catch (err) {
       if (life === this.life) this.onError(err);
       return;
@@ -164,7 +177,7 @@ export class ResilientInformer<T extends KubernetesObject> implements ObjectCach
   }
 
   /** Lists, then makes the cache exactly the list: adds, updates (new resourceVersion) and deletes are handled as events. */
-  private async relist(life: number): Promise<void> {
+  private async relist(life: number, reason: ListReason): Promise<void> {
     const listed = await this.options.api.request<ObjectList<T>>('GET', this.options.path, { query: { labelSelector: this.options.labelSelector } });
     if (life !== this.life) return;
     const items = listed.items ?? [];
@@ -186,6 +199,8 @@ export class ResilientInformer<T extends KubernetesObject> implements ObjectCach
       for (const [name, obj] of inNamespace) if (!seen.get(namespace)?.has(name)) this.remove(obj);
     }
     this.resourceVersion = listed.metadata?.resourceVersion ?? '';
+    this.hasReachedServer = true;
+    this.options.onListed?.(reason);
   }
 
   private async watchLoop(life: number): Promise<void> {
@@ -206,10 +221,26 @@ export class ResilientInformer<T extends KubernetesObject> implements ObjectCach
             }
           },
           abort.signal,
+          () => {
+            // The server took the watch: reachable again, and the next connection failure backs off from the start.
+            this.hasReachedServer = true;
+            this.backoffMs = this.minBackoffMs;
+          },
         );
       } catch (err) {
         if (life !== this.life) return;
-        if (!gone && apiCode(err) !== 410) {
+        const code = apiCode(err);
+        if (!gone && code === undefined) {
+          // No answer at all (connection refused or reset): the cache is still right up to
+          // resourceVersion, so watch again from there once the server is back.
+          this.hasReachedServer = false;
+          const delay = this.backoffMs;
+          this.backoffMs = Math.min(this.backoffMs * 2, this.maxBackoffMs);
+          this.options.log.warn({ informer: this.options.name, err, retryInMs: delay }, 'watch connection failed; resuming');
+          await new Promise((resolve) => setTimeout(resolve, delay).unref());
+          continue;
+        }
+        if (!gone && code !== 410) {
           this.onError(err);
           return;
         }
@@ -222,7 +253,7 @@ export class ResilientInformer<T extends KubernetesObject> implements ObjectCach
       if (gone) {
         this.options.log.debug({ informer: this.options.name }, 'watch expired; relisting');
         try {
-          await this.relist(life);
+          await this.relist(life, 'gone');
         } catch (err) {
           if (life === this.life) this.onError(err);
           return;
@@ -305,7 +336,9 @@ export class ResilientInformer<T extends KubernetesObject> implements ObjectCach
     this.watchAbort?.abort();
     const delay = this.backoffMs;
     this.backoffMs = Math.min(this.backoffMs * 2, this.maxBackoffMs);
-    if (this.options.isAbsent?.(err)) {
+    const absent = this.options.isAbsent?.(err) ?? false;
+    this.hasReachedServer = absent;
+    if (absent) {
       if (!this.absent) this.options.log.warn({ informer: this.options.name, err, retryInMs: delay }, 'resource not served by the API server');
       this.absent = true;
       // Synced but empty: what was cached is gone with the resource.

@@ -80,6 +80,7 @@ export class OperatorMetrics implements RunMetrics {
   private readonly reconcileDuration: Histogram;
   private readonly queueDepth: Gauge;
   private readonly leader: Gauge;
+  private readonly informerLists: Counter<'informer' | 'reason'>;
   private readonly runs: Counter<RunLabel | 'result'>;
   private readonly guestRunDuration: Histogram<RunLabel>;
   private readonly guestCompileInstantiate: Histogram<RunLabel>;
@@ -119,6 +120,12 @@ export class OperatorMetrics implements RunMetrics {
     this.leader = new Gauge({
       name: 'wasi_operator_leader',
       help: 'Whether this replica holds the leader Lease (1) or not (0).',
+      registers,
+    });
+    this.informerLists = new Counter({
+      name: 'wasi_operator_informer_lists_total',
+      help: 'Full lists by informer and reason: start, gone (410 Gone on a watch), restart (after a failed list or watch). A relist storm shows here.',
+      labelNames: ['informer', 'reason'],
       registers,
     });
     new Gauge({
@@ -170,6 +177,10 @@ export class OperatorMetrics implements RunMetrics {
 
   setLeader(isLeader: boolean): void {
     this.leader.set(isLeader ? 1 : 0);
+  }
+
+  countList(informer: string, reason: string): void {
+    this.informerLists.inc({ informer, reason });
   }
 
   reconcileCount(outcome: ReconcileOutcome): number {

@@ -44,7 +44,7 @@ export interface RunningOperator {
   readonly probePort: number | undefined;
   /** Whether this replica leads now (always true without leader election). */
   isLeader(): boolean;
-  /** The /readyz answer: caches synced while leading, or standing by. */
+  /** The /readyz answer: caches synced and the API server reachable while leading, or standing by. */
   isReady(): boolean;
   /** Stops reconciling (in-flight reconciles finish), releases the Lease, closes listeners. Idempotent. */
   stop(): Promise<void>;
@@ -106,7 +106,8 @@ export async function startOperator(options: StartOperatorOptions): Promise<Runn
       )
     : undefined;
 
-  const isReady = (): boolean => (leading ? controller.synced : !lostLeadership);
+  // A leader is ready once its caches are synced, and not while an informer cannot reach the API server.
+  const isReady = (): boolean => (leading ? controller.synced && controller.reachable : !lostLeadership);
   const servers: HttpServer[] = [];
   let metricsServer: HttpServer | undefined;
   let probeServer: HttpServer | undefined;

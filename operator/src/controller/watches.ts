@@ -19,7 +19,7 @@ import {
   WASIAPP_PLURAL,
 } from '../api/names.js';
 import type { WasiApp } from '../api/wasiapp.js';
-import { ResilientInformer, trimMetadata, watchPath, type ObjectCache } from './informers.js';
+import { ResilientInformer, trimMetadata, watchPath, type ListReason, type ObjectCache } from './informers.js';
 import { keyOf, ownerKeyOf, runAppKeyOf, storeSweepKey } from './keys.js';
 import type { Priority } from './workqueue.js';
 import { isNotFound, type KubeClients } from './kube.js';
@@ -55,6 +55,10 @@ export class InformerGroup<T extends KubernetesObject> implements ObjectCache<T>
 
   get synced(): boolean {
     return [...this.informers.values()].every((i) => i.synced);
+  }
+
+  get reachable(): boolean {
+    return [...this.informers.values()].every((i) => i.reachable);
   }
 
   async start(): Promise<void> {
@@ -100,6 +104,8 @@ export interface Watches {
   /** How many apps want the Component `store` of `namespace` from the operator. */
   storeMembers(namespace: string, store: string): number;
   synced(): boolean;
+  /** Every informer's last list or watch reached the API server. */
+  reachable(): boolean;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -110,6 +116,8 @@ export interface WatchOptions {
   namespaces: string[];
   enqueue(key: string, priority: Priority): void;
   log: Logger;
+  /** Counts each informer's lists (what a relist storm would show). */
+  onListed?(informer: string, reason: ListReason): void;
 }
 
 export function createWatches(options: WatchOptions): Watches {
@@ -208,6 +216,7 @@ export function createWatches(options: WatchOptions): Watches {
       new ResilientInformer<WasiApp>({
         name: 'wasiapps',
         api,
+        onListed: (reason) => options.onListed?.('wasiapps', reason),
         path: watchPath(API_GROUP_VERSION, WASIAPP_PLURAL, ns || undefined),
         log,
         handlers: {
@@ -237,6 +246,7 @@ export function createWatches(options: WatchOptions): Watches {
       new ResilientInformer<V1Pod>({
         name: 'pods',
         api,
+        onListed: (reason) => options.onListed?.('pods', reason),
         path: watchPath('v1', 'pods', ns || undefined),
         labelSelector: podSelector,
         log,
@@ -251,6 +261,7 @@ export function createWatches(options: WatchOptions): Watches {
       new ResilientInformer<V1Job>({
         name: 'jobs',
         api,
+        onListed: (reason) => options.onListed?.('jobs', reason),
         path: watchPath('batch/v1', 'jobs', ns || undefined),
         labelSelector: podSelector,
         log,
@@ -264,6 +275,7 @@ export function createWatches(options: WatchOptions): Watches {
       new ResilientInformer<V1CronJob>({
         name: 'cronjobs',
         api,
+        onListed: (reason) => options.onListed?.('cronjobs', reason),
         path: watchPath('batch/v1', 'cronjobs', ns || undefined),
         labelSelector: podSelector,
         log,
@@ -276,6 +288,7 @@ export function createWatches(options: WatchOptions): Watches {
       new ResilientInformer<ComponentObject>({
         name: 'components',
         api,
+        onListed: (reason) => options.onListed?.('components', reason),
         path: watchPath(componentGroupVersion, DAPR_COMPONENT_PLURAL, ns || undefined),
         log,
         handlers: { onAdd: enqueueReferrers, onUpdate: enqueueReferrers, onDelete: enqueueAfterComponentDelete },
@@ -293,6 +306,7 @@ export function createWatches(options: WatchOptions): Watches {
     storeRevision: (namespace, store) => storeRevisions.get(`${namespace}/${store}`) ?? 0,
     storeMembers: (namespace, store) => storeMemberCounts.get(`${namespace}/${store}`) ?? 0,
     synced: () => apps.synced && pods.synced && jobs.synced && cronJobs.synced && components.synced,
+    reachable: () => apps.reachable && pods.reachable && jobs.reachable && cronJobs.reachable && components.reachable,
     // Children first, so the first reconciles of the apps see them.
     start: async () => {
       await Promise.all([pods.start(), jobs.start(), cronJobs.start(), components.start()]);

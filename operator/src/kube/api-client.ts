@@ -80,9 +80,10 @@ export class KubeApiClient {
   /**
    * Streams a watch: calls `onEvent` for each line of the answer until the
    * server ends it (its timeout), `signal` aborts it, or the connection
-   * fails (rejects). A non-2xx answer rejects with a KubeApiError.
+   * fails (rejects). A non-2xx answer rejects with a KubeApiError; `onOpen`
+   * is called once the server has accepted the watch (before any event).
    */
-  async watch<T>(path: string, query: Query, onEvent: (event: WatchEvent<T>) => void, signal: AbortSignal): Promise<void> {
+  async watch<T>(path: string, query: Query, onEvent: (event: WatchEvent<T>) => void, signal: AbortSignal, onOpen?: () => void): Promise<void> {
     const target = withQuery(path, { ...query, watch: true });
     const res = await request(this.access.server + target, {
       method: 'GET',
@@ -93,6 +94,7 @@ export class KubeApiClient {
       bodyTimeout: 0,
     });
     if (res.statusCode >= 300) throw errorFrom('GET', target, res.statusCode, await res.body.text());
+    onOpen?.();
     res.body.setEncoding('utf8');
     let pending = '';
     for await (const chunk of res.body as AsyncIterable<string>) {
