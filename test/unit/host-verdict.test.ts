@@ -51,4 +51,28 @@ describe('verdict', () => {
   test('a guest that succeeds near the cap passes', () => {
     expect(verdictOf({ ...base, memoryBytes: 64 * MIB, memoryCapBytes: 64 * MIB }).passed).toBe(true);
   });
+
+  describe('after a state store failure', () => {
+    const failed = { ...base, stateStoreFailed: true };
+
+    test('a guest that exits non-zero is blamed on the store, keeping its exit code', () => {
+      expect(verdictOf({ ...failed, end: { kind: 'exit', code: 3 } })).toEqual({ exitCode: 3, passed: false, reason: 'StateStoreUnavailable' });
+    });
+
+    test('so is a guest without its success output, a trap and a timeout', () => {
+      expect(verdictOf({ ...failed, successOutput: 'ok' })).toEqual({ exitCode: 1, passed: false, reason: 'StateStoreUnavailable' });
+      expect(verdictOf({ ...failed, end: { kind: 'trap', message: 'RuntimeError: unreachable' } })).toEqual({ exitCode: 1, passed: false, reason: 'StateStoreUnavailable' });
+      expect(verdictOf({ ...failed, end: { kind: 'timeout' } })).toEqual({ exitCode: 124, passed: false, reason: 'StateStoreUnavailable' });
+    });
+
+    test('a guest that passes despite it still passes, without a reason', () => {
+      expect(verdictOf(failed)).toEqual({ exitCode: 0, passed: true, reason: null });
+      expect(verdictOf({ ...failed, successOutput: 'ok', successSeen: true })).toEqual({ exitCode: 0, passed: true, reason: null });
+    });
+
+    test('a module that cannot run and a guest at its memory cap keep their own reason', () => {
+      expect(verdictOf({ ...failed, end: { kind: 'unrunnable', message: 'no _start' } }).reason).toBe('InvalidModule');
+      expect(verdictOf({ ...failed, memoryBytes: 64 * MIB, memoryCapBytes: 64 * MIB, end: { kind: 'exit', code: 3 } }).reason).toBe('MemoryLimit');
+    });
+  });
 });

@@ -30,4 +30,9 @@ export interface GuestRunSpec {
   readonly invoked: boolean;
   /** --dir and --dir-ro. */
   readonly dirs: readonly import('./preopens.js').Preopen[];
+  /** With a sidecar: its origins, whose state API failures are recorded for the result (state-store-failure.ts). */
+  readonly stateStore?: {
+    readonly sidecarOrigins: readonly string[];
+    readonly failures: import('./state-store-failure.js').DaprErrorState;
+  };
 }

@@ -11,6 +11,7 @@ import { HttpAbiError, HttpErrorCode } from './http-error-codes.js';
 import { checkMethod } from './http-method.js';
 import type { OutboundPolicy } from './outbound-request.js';
 import { ResponseTable } from './response-table.js';
+import { daprErrorFromAnswer, daprErrorFromTimeout, isTimeoutError, stateStoreOf, type DaprError } from './state-store-failure.js';
 
 // Loaded at the first request, once: a guest that never calls out never pays
 // for it, and one that does pays the dynamic import only once (about 60 µs a
@@ -33,6 +34,14 @@ export interface HttpImportOptions {
   readonly onError: (call: string, error: HttpAbiError) => void;
   /** Resolves host names (dns.lookup by default); tests point it at a resolver of their own. */
   readonly lookup?: LookupFunction;
+  /** Told when a state API call to the sidecar fails on the store's side (see state-store-failure.ts). */
+  readonly stateStoreWatch?: StateStoreWatch;
+}
+
+export interface StateStoreWatch {
+  /** The sidecar's origins (sidecarAllowList): state requests to these are watched. */
+  readonly sidecarOrigins: ReadonlySet<string>;
+  readonly onFailure: (error: DaprError) => void;
 }
 
 const MAX_REDIRECTS = 10;
@@ -58,6 +67,13 @@ function parseUrl(text: string): URL {
     throw new HttpAbiError(HttpErrorCode.InvalidUrl, `unsupported URL scheme ${url.protocol}`);
   }
   return url;
+}
+
+function watchAnswer(watch: StateStoreWatch, url: URL, status: number, body: Uint8Array): void {
+  const store = stateStoreOf(url, watch.sidecarOrigins);
+  if (store === undefined) return;
+  const error = daprErrorFromAnswer(store, status, body);
+  if (error) watch.onFailure(error);
 }
 
 export function createHttpImports(memory: GuestMemory, options: HttpImportOptions): WebAssembly.ModuleImports {
@@ -93,6 +109,7 @@ export function createHttpImports(memory: GuestMemory, options: HttpImportOption
     headersPtr: number, headersLen: number, bodyPtr: number, bodyLen: number,
     statusPtr: number, handlePtr: number,
   ): Promise<number> {
+    let requestUrl: URL | undefined;
     try {
       const url = decodeUtf8(memory.view(urlPtr, urlLen), 'URL');
       const method = decodeUtf8(memory.view(methodPtr, methodLen), 'method');
@@ -101,12 +118,14 @@ export function createHttpImports(memory: GuestMemory, options: HttpImportOption
       // Check the result slots before sending, so a bad pointer sends nothing.
       memory.check(statusPtr, 2);
       memory.check(handlePtr, 4);
-      const request = { url: parseUrl(url), method: checkMethod(method), headers: parseHeaderLines(headerText), body };
+      requestUrl = parseUrl(url);
+      const request = { url: requestUrl, method: checkMethod(method), headers: parseHeaderLines(headerText), body };
       if (responses.isFull) {
         throw new HttpAbiError(HttpErrorCode.TooManySessions, `${options.maxOpenResponses} responses are open; close one first`);
       }
       const { sendOutbound, createOutboundDispatcher } = await loadOutbound();
       const response = await sendOutbound(request, policyWith(createOutboundDispatcher));
+      if (response.status >= 400 && options.stateStoreWatch) watchAnswer(options.stateStoreWatch, requestUrl, response.status, response.body);
       const handle = responses.add({ ...response, offset: 0 });
       if (handle === undefined) throw new HttpAbiError(HttpErrorCode.TooManySessions, 'too many open responses');
       try {
@@ -118,6 +137,10 @@ export function createHttpImports(memory: GuestMemory, options: HttpImportOption
       }
       return HttpErrorCode.Success;
     } catch (err) {
+      if (requestUrl && options.stateStoreWatch && err instanceof HttpAbiError && isTimeoutError(err.cause)) {
+        const store = stateStoreOf(requestUrl, options.stateStoreWatch.sidecarOrigins);
+        if (store !== undefined) options.stateStoreWatch.onFailure(daprErrorFromTimeout(store, options.requestTimeoutMs));
+      }
       return toCode('req', err);
     }
   }

@@ -1,7 +1,10 @@
 // The result the host leaves for the operator: one JSON object of at most
 // 4096 bytes (the kubelet's termination-message limit). Everything but
-// `output` is small and fixed; `output` gets the longest tail of the guest's
-// output that still fits after JSON escaping.
+// `output` is small and bounded (`daprError`'s fields are clipped where they
+// are recorded, and its message is cut further here if it must be); `output`
+// gets the longest tail of the guest's output that still fits after JSON
+// escaping.
+import { clipText, type DaprError } from './state-store-failure.js';
 import type { ResultReason } from './verdict.js';
 
 export const RESULT_MAX_BYTES = 4096;
@@ -10,6 +13,8 @@ export interface ResultSummary {
   readonly exitCode: number;
   readonly passed: boolean;
   readonly reason: ResultReason | null;
+  /** With reason StateStoreUnavailable: the state API's last failure. */
+  readonly daprError?: DaprError;
   readonly compileMillis: number;
   readonly instantiateMillis: number;
   readonly runMillis: number;
@@ -22,6 +27,14 @@ function render(summary: ResultSummary, output: string): string {
     exitCode: summary.exitCode,
     passed: summary.passed,
     reason: summary.reason,
+    ...(summary.daprError && {
+      daprError: {
+        status: summary.daprError.status,
+        errorCode: summary.daprError.errorCode,
+        message: summary.daprError.message,
+        store: summary.daprError.store,
+      },
+    }),
     output,
     compileMillis: roundMillis(summary.compileMillis),
     instantiateMillis: roundMillis(summary.instantiateMillis),
@@ -38,7 +51,19 @@ function decodeTail(tail: Uint8Array): string {
   return new TextDecoder().decode(tail.subarray(start));
 }
 
-export function buildResultJson(summary: ResultSummary, outputTail: Uint8Array): string {
+/** The summary with a daprError small enough that the result fits with an empty output. */
+function fitted(summary: ResultSummary): ResultSummary {
+  if (!summary.daprError || fits(render(summary, ''))) return summary;
+  const { daprError } = summary;
+  const shrunk = { ...summary, daprError: { ...daprError, message: clipText(daprError.message, 64), store: clipText(daprError.store, 64), errorCode: clipText(daprError.errorCode, 64) } };
+  if (fits(render(shrunk, ''))) return shrunk;
+  const { daprError: _dropped, ...rest } = summary;
+  void _dropped;
+  return rest;
+}
+
+export function buildResultJson(fullSummary: ResultSummary, outputTail: Uint8Array): string {
+  const summary = fitted(fullSummary);
   const output = decodeTail(outputTail);
   if (fits(render(summary, output))) return render(summary, output);
   // The smallest start index whose suffix fits; size shrinks as start grows.

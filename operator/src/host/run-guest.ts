@@ -14,6 +14,7 @@ import { loadWasi } from './load-wasi.js';
 import { OutputCapture } from './output-capture.js';
 import { guardPreopens } from './preopen-guard.js';
 import { wasiPreopens } from './preopens.js';
+import { DaprErrorRecord } from './state-store-failure.js';
 import { passStdioThrough } from './stdio-passthrough.js';
 import { guardVectorCounts } from './vector-guard.js';
 
@@ -116,12 +117,16 @@ export function instantiateGuest(module: WebAssembly.Module, spec: GuestRunSpec,
     // AssemblyScript's runtime aborts on that; there is nothing to copy.
     wasiImports.environ_get = () => WASI_ESUCCESS;
   }
+  const stateStoreFailures = spec.stateStore && DaprErrorRecord.attach(spec.stateStore.failures);
   const httpImports = createHttpImports(memory, {
     allowList: parseAllowList(spec.allowedHosts),
     maxOpenResponses: spec.maxOpenResponses,
     requestTimeoutMs: spec.requestTimeoutMs,
     maxResponseBytes: spec.maxResponseBytes,
     lookup: hooks.lookup,
+    ...(spec.stateStore && {
+      stateStoreWatch: { sidecarOrigins: new Set(spec.stateStore.sidecarOrigins), onFailure: (error) => stateStoreFailures!.record(error) },
+    }),
     onError: (call, error) => {
       if (QUIET_ABI_CODES.has(error.abiCode)) return;
       hostLog.warn({ call, abiCode: error.abiCode, reason: error.message }, 'guest http call failed');

@@ -16,6 +16,7 @@ import { buildResultJson, type ResultSummary } from './result.js';
 import { resultPath, writeResult } from './result-file.js';
 import { runGuest } from './run-guest.js';
 import { sidecarAllowList, sidecarFromEnv, sidecarGuestEnv, type Sidecar } from './sidecar-endpoint.js';
+import { DaprErrorRecord, type DaprError } from './state-store-failure.js';
 import { EXIT_HOST_FAILURE, EXIT_RETRYABLE_HOST_FAILURE, ResultReason, verdictOf } from './verdict.js';
 
 const MIB = 2 ** 20;
@@ -33,8 +34,9 @@ function hostFailureReason(err: HostError): ResultReason | null {
   }
 }
 
-function logGuestEnd(outcome: GuestOutcome, reason: string | null, exitCode: number, timeoutSeconds: number | undefined): void {
+function logGuestEnd(outcome: GuestOutcome, reason: string | null, exitCode: number, timeoutSeconds: number | undefined, daprError: DaprError | undefined): void {
   const { end } = outcome;
+  if (daprError) hostLog.error({ exitCode, end: end.kind, ...daprError }, 'guest failed after the Dapr state store failed');
   if (end.kind === 'trap') hostLog.error({ trap: end.message, reason, exitCode }, 'guest trapped');
   else if (end.kind === 'timeout') hostLog.error({ timeoutSeconds, exitCode }, 'guest timed out');
   else if (end.kind === 'unrunnable') hostLog.error({ problem: end.message, exitCode }, 'guest entry point cannot be called');
@@ -59,6 +61,7 @@ export async function runHost(options: HostOptions, processEnv: NodeJS.ProcessEn
     await sidecarReady;
 
     const capture = OutputCapture.create(options.successOutput);
+    const stateStoreFailures = sidecar ? DaprErrorRecord.create() : undefined;
     const spec: GuestRunSpec = {
       args: [basename(options.modulePath), ...options.guestArgs],
       env: { ...options.env, ...(sidecar ? sidecarGuestEnv(sidecar) : {}) },
@@ -70,6 +73,7 @@ export async function runHost(options: HostOptions, processEnv: NodeJS.ProcessEn
       entry: loaded.entry,
       invoked: options.invoke !== undefined,
       dirs: options.dirs,
+      ...(sidecar && stateStoreFailures && { stateStore: { sidecarOrigins: sidecarAllowList(sidecar), failures: stateStoreFailures.state } }),
     };
     const outcome = thread
       ? await thread.run(loaded.module, spec, options.timeoutSeconds! * 1000)
@@ -81,9 +85,17 @@ export async function runHost(options: HostOptions, processEnv: NodeJS.ProcessEn
       memoryCapBytes: options.maxMemoryMb === undefined ? undefined : capPagesFor(options.maxMemoryMb) * WASM_PAGE_BYTES,
       successOutput: options.successOutput,
       successSeen: capture.successSeen,
+      stateStoreFailed: stateStoreFailures?.last() !== undefined,
     });
-    logGuestEnd(outcome, verdict.reason, verdict.exitCode, options.timeoutSeconds);
-    const summary: ResultSummary = { ...verdict, compileMillis, instantiateMillis: outcome.instantiateMillis, runMillis: outcome.runMillis };
+    const daprError = verdict.reason === ResultReason.StateStoreUnavailable ? stateStoreFailures?.last() : undefined;
+    logGuestEnd(outcome, verdict.reason, verdict.exitCode, options.timeoutSeconds, daprError);
+    const summary: ResultSummary = {
+      ...verdict,
+      ...(daprError && { daprError }),
+      compileMillis,
+      instantiateMillis: outcome.instantiateMillis,
+      runMillis: outcome.runMillis,
+    };
     const output = outcome.end.kind === 'unrunnable' ? new TextEncoder().encode(outcome.end.message) : capture.tail();
     writeResult(resultFile, buildResultJson(summary, output));
     return verdict.exitCode;

@@ -11,6 +11,8 @@ export const ResultReason = {
   SuccessOutputMissing: 'SuccessOutputMissing',
   SidecarUnavailable: 'SidecarUnavailable',
   InvalidModule: 'InvalidModule',
+  /** The guest failed after the Dapr state API failed it (the store behind the sidecar: Redis down, unreachable, too slow). */
+  StateStoreUnavailable: 'StateStoreUnavailable',
 } as const;
 
 export type ResultReason = (typeof ResultReason)[keyof typeof ResultReason];
@@ -40,6 +42,8 @@ export interface VerdictInput {
   readonly memoryCapBytes: number | undefined;
   readonly successOutput: string | undefined;
   readonly successSeen: boolean;
+  /** The guest met a failure of the Dapr state store during the run (state-store-failure.ts). */
+  readonly stateStoreFailed?: boolean;
 }
 
 /**
@@ -59,7 +63,23 @@ export function processExitCode(guestCode: number): number {
   return guestCode >= 0 && guestCode <= 255 ? guestCode : 1;
 }
 
+/**
+ * A failed guest that met a state store failure is blamed on the store: the
+ * guest's own exit, trap, missing success output or timeout is how it
+ * reacted. The exit code stays what the guest's end gives. A module the host
+ * could not run, or a guest at its memory cap, says more than the store.
+ */
+const BLAMED_ON_STATE_STORE: ReadonlySet<ResultReason> = new Set([ResultReason.ExitCode, ResultReason.Trap, ResultReason.SuccessOutputMissing, ResultReason.Timeout]);
+
 export function verdictOf(input: VerdictInput): Verdict {
+  const verdict = guestVerdict(input);
+  if (input.stateStoreFailed && verdict.reason !== null && BLAMED_ON_STATE_STORE.has(verdict.reason)) {
+    return { ...verdict, reason: ResultReason.StateStoreUnavailable };
+  }
+  return verdict;
+}
+
+function guestVerdict(input: VerdictInput): Verdict {
   const { end } = input;
   switch (end.kind) {
     case 'timeout':
