@@ -124,10 +124,21 @@ export interface Condition {
 }
 
 /** What `wasi-host` writes as its termination message (see host/result.ts). */
+/** With reason StateStoreUnavailable: the Dapr state API's last failure during the run. */
+export interface WasiAppDaprError {
+  /** daprd's HTTP status; 0 when it did not answer within the host's request timeout. */
+  status: number;
+  /** Dapr's code, e.g. ERR_STATE_SAVE; "" when it gave none. */
+  errorCode: string;
+  message: string;
+  store: string;
+}
+
 export interface WasiAppResult {
   passed: boolean;
   exitCode: number;
   reason?: string;
+  daprError?: WasiAppDaprError;
   output?: string;
   compileMillis?: number;
   instantiateMillis?: number;

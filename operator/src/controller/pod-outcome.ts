@@ -5,6 +5,7 @@ import { HOST_CONTAINER_NAME } from '../api/names.js';
 import type { ConditionStatus, WasiAppPhase, WasiAppResult } from '../api/wasiapp.js';
 import { FETCH_CONTAINER_NAME } from '../resources/pod.js';
 import { kubeTime } from './conditions.js';
+import { REASON_STATE_STORE_UNAVAILABLE, stateStoreFailureMessage, type StateStoreTarget } from './state-store-failure.js';
 import { messageTail, parseTerminationMessage } from './termination-message.js';
 
 export interface Verdict {
@@ -37,7 +38,8 @@ export function isCamelCaseReason(reason: string | undefined): reason is string 
   return reason !== undefined && CAMEL_CASE.test(reason);
 }
 
-export function outcomeFromPod(pod: V1Pod, previous: PodTimes, now: Date): PodOutcome {
+/** `stateStore`: the app's store, named in the message of a run that failed on it. */
+export function outcomeFromPod(pod: V1Pod, previous: PodTimes, now: Date, stateStore?: StateStoreTarget): PodOutcome {
   const podName = pod.metadata?.name ?? '';
   const samePod = previous.podName === podName;
   const host = pod.status?.containerStatuses?.find((c) => c.name === HOST_CONTAINER_NAME);
@@ -48,7 +50,7 @@ export function outcomeFromPod(pod: V1Pod, previous: PodTimes, now: Date): PodOu
   if (terminated) {
     const completionTime =
       kubeTime(terminated.finishedAt) ?? (samePod && previous.completionTime ? previous.completionTime : kubeTime(now));
-    return { ...base, completionTime, ...outcomeFromTermination(podName, host) };
+    return { ...base, completionTime, ...outcomeFromTermination(podName, host, stateStore) };
   }
   const podPhase = pod.status?.phase;
   const failedInit = pod.status?.initContainerStatuses?.find((c) => (c.state?.terminated?.exitCode ?? 0) !== 0);
@@ -107,7 +109,7 @@ function pendingVerdict(pod: V1Pod, host: V1ContainerStatus | undefined): Verdic
   return { status: 'False', reason: 'PodCreated', message: `pod ${podName} is pending` };
 }
 
-function outcomeFromTermination(podName: string, host: V1ContainerStatus): Pick<PodOutcome, 'phase' | 'ready' | 'succeeded' | 'result'> {
+function outcomeFromTermination(podName: string, host: V1ContainerStatus, stateStore: StateStoreTarget | undefined): Pick<PodOutcome, 'phase' | 'ready' | 'succeeded' | 'result'> {
   const terminated = host.state!.terminated!;
   const ready: Verdict = { status: 'False', reason: 'Completed', message: `${HOST_CONTAINER_NAME} has finished in pod ${podName}` };
   const parsed = parseTerminationMessage(terminated.message);
@@ -125,6 +127,10 @@ function outcomeFromTermination(podName: string, host: V1ContainerStatus): Pick<
   if (result.passed) {
     const timing = result.runMillis !== undefined ? ` in ${result.runMillis} ms` : '';
     return { phase: 'Succeeded', ready, succeeded: { status: 'True', reason: 'GuestPassed', message: `the guest passed${timing}` }, result };
+  }
+  if (result.reason === REASON_STATE_STORE_UNAVAILABLE) {
+    const message = stateStoreFailureMessage(result, stateStore);
+    return { phase: 'Failed', ready, succeeded: { status: 'False', reason: REASON_STATE_STORE_UNAVAILABLE, message }, result };
   }
   const reason = result.reason && CAMEL_CASE.test(result.reason) ? result.reason : 'GuestFailed';
   const output = result.output ? `; output: ${messageTail(result.output, OUTPUT_IN_MESSAGE_CHARS)}` : '';

@@ -42,6 +42,7 @@ import { keyOf, parseKey, STORE_SWEEP_NAME } from './keys.js';
 import { applyObject, createJob, deleteBatchObject, deleteComponent, patchAppStatus, patchJobSuspend, readJob, type KubeClients } from './kube.js';
 import type { FinishedRun } from './metrics.js';
 import type { RunObservation } from './run-record.js';
+import { stateStoreTargetFor } from './state-store-failure.js';
 import { computeStatus, newlyFinishedRuns, type StateStoreState } from './status.js';
 import type { ReconcileResult } from './workers.js';
 
@@ -213,6 +214,7 @@ export class Reconciler {
       app,
       runs: this.observeRuns(app),
       stateStore,
+      stateStoreTarget: stateStoreTargetFor(app, this.deps.config),
       now,
       ...(runs.lastScheduleTime !== undefined && { lastScheduleTime: runs.lastScheduleTime }),
       ...(runs.observedRerun !== undefined && { observedRerun: runs.observedRerun }),

@@ -8,6 +8,7 @@ import type { RunTrigger, WasiAppPhase, WasiAppResult, WasiAppRun } from '../api
 import { LABEL_GENERATION } from '../resources/labels.js';
 import { kubeTime } from './conditions.js';
 import { isCamelCaseReason, outcomeFromPod, type PodOutcome, type Verdict } from './pod-outcome.js';
+import type { StateStoreTarget } from './state-store-failure.js';
 
 /** A run's Job with the Pods it made (any order). */
 export interface RunObservation {
@@ -53,14 +54,15 @@ const FINISHED_PHASES: ReadonlySet<WasiAppPhase> = new Set(['Succeeded', 'Failed
 
 /**
  * The record of the run `observation` is, keeping what `previous` (the same
- * run's earlier record) knew and the Pods no longer say.
+ * run's earlier record) knew and the Pods no longer say. `stateStore` is
+ * named in the message of an attempt that failed on it.
  */
-export function viewRun(observation: RunObservation, previous: WasiAppRun | undefined, now: Date): RunView {
+export function viewRun(observation: RunObservation, previous: WasiAppRun | undefined, now: Date, stateStore?: StateStoreTarget): RunView {
   const { job } = observation;
   const jobName = job.metadata?.name ?? '';
   const status = job.status ?? {};
   const pods = [...observation.pods].sort(byCreation);
-  const outcomes = pods.map((pod) => ({ pod, outcome: outcomeFromPod(pod, previousTimes(previous, pod), now) }));
+  const outcomes = pods.map((pod) => ({ pod, outcome: outcomeFromPod(pod, previousTimes(previous, pod), now, stateStore) }));
   const newest = outcomes.at(-1);
   const lastFinished = [...outcomes].reverse().find((o) => FINISHED_PHASES.has(o.outcome.phase));
   const attempts = (status.failed ?? 0) + (status.succeeded ?? 0) + (status.active ?? 0);

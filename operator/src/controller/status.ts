@@ -5,6 +5,7 @@ import type { Condition, ConditionStatus, WasiApp, WasiAppPhase, WasiAppResult, 
 import { CONDITION_READY, CONDITION_STATE_STORE_READY, CONDITION_SUCCEEDED, kubeTime, nextCondition } from './conditions.js';
 import type { Verdict } from './pod-outcome.js';
 import { isFinishedRun, viewRun, viewVanishedRun, type RunObservation, type RunView } from './run-record.js';
+import type { StateStoreTarget } from './state-store-failure.js';
 
 export interface StateStoreState {
   status: ConditionStatus;
@@ -17,6 +18,8 @@ export interface StatusInput {
   /** The Jobs of the app's runs that exist now, with their Pods. */
   runs: readonly RunObservation[];
   stateStore: StateStoreState;
+  /** Where the app's state store is (stateStoreTargetFor), for the message of a run that failed on it. */
+  stateStoreTarget?: StateStoreTarget;
   now: Date;
   /** With spec.schedule: when its CronJob last started a Job. */
   lastScheduleTime?: string;
@@ -41,7 +44,7 @@ export function computeStatus(input: StatusInput): WasiAppStatus {
   const previous = app.status ?? {};
   const generation = app.metadata.generation;
 
-  const { runs, views } = mergeRuns(previous.runs ?? [], input.runs, now, runsHistoryLimitOf(app));
+  const { runs, views } = mergeRuns(previous.runs ?? [], input.runs, now, runsHistoryLimitOf(app), input.stateStoreTarget);
   // Without a schedule, a new generation starts over: the phase, conditions
   // and result speak of its runs only (older ones stay in the history). A
   // schedule's runs go on across spec changes.
@@ -97,6 +100,7 @@ function mergeRuns(
   observations: readonly RunObservation[],
   now: Date,
   limit: number,
+  stateStore: StateStoreTarget | undefined,
 ): { runs: WasiAppRun[]; views: Map<string, RunView> } {
   const byJob = new Map(observations.map((o) => [o.job.metadata?.name ?? '', o]));
   const views = new Map<string, RunView>();
@@ -107,7 +111,7 @@ function mergeRuns(
       runs.push(viewVanishedRun(recorded, now));
       continue;
     }
-    const view = viewRun(observation, recorded, now);
+    const view = viewRun(observation, recorded, now, stateStore);
     views.set(recorded.jobName, view);
     runs.push(view.run);
     byJob.delete(recorded.jobName);
@@ -119,7 +123,7 @@ function mergeRuns(
     .filter((o) => oldest === undefined || (kubeTime(o.job.metadata?.creationTimestamp) ?? oldest) >= oldest)
     .sort((a, b) => createdAt(a).localeCompare(createdAt(b)));
   for (const observation of fresh) {
-    const view = viewRun(observation, undefined, now);
+    const view = viewRun(observation, undefined, now, stateStore);
     views.set(view.run.jobName, view);
     runs.push(view.run);
   }

@@ -1,7 +1,7 @@
 // Reads the wasi-host's JSON result out of a container's termination message.
 // Anything else (a log tail from FallbackToLogsOnError, a truncated or
 // hand-written message) is reported as not being a result, never guessed at.
-import type { WasiAppResult } from '../api/wasiapp.js';
+import type { WasiAppDaprError, WasiAppResult } from '../api/wasiapp.js';
 
 /** The reasons wasi-host reports for a failed guest (see host/result.ts). */
 export const HOST_FAILURE_REASONS = [
@@ -12,6 +12,7 @@ export const HOST_FAILURE_REASONS = [
   'SuccessOutputMissing',
   'SidecarUnavailable',
   'InvalidModule',
+  'StateStoreUnavailable',
 ] as const;
 
 export type ParsedTerminationMessage =
@@ -37,11 +38,25 @@ export function parseTerminationMessage(message: string | undefined): ParsedTerm
   }
   const result: WasiAppResult = { passed: raw.passed, exitCode: raw.exitCode };
   if (typeof raw.reason === 'string' && raw.reason !== '') result.reason = raw.reason;
+  const daprError = daprErrorOf(raw.daprError);
+  if (daprError) result.daprError = daprError;
   if (typeof raw.output === 'string') result.output = raw.output;
   if (isMillis(raw.compileMillis)) result.compileMillis = raw.compileMillis;
   if (isMillis(raw.instantiateMillis)) result.instantiateMillis = raw.instantiateMillis;
   if (isMillis(raw.runMillis)) result.runMillis = raw.runMillis;
   return { ok: true, result };
+}
+
+function daprErrorOf(value: unknown): WasiAppDaprError | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const raw = value as Record<string, unknown>;
+  if (typeof raw.message !== 'string' || typeof raw.store !== 'string') return undefined;
+  return {
+    status: typeof raw.status === 'number' && Number.isInteger(raw.status) ? raw.status : 0,
+    errorCode: typeof raw.errorCode === 'string' ? raw.errorCode : '',
+    message: raw.message,
+    store: raw.store,
+  };
 }
 
 function isMillis(value: unknown): value is number {
