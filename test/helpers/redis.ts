@@ -3,4 +3,4 @@
 //   let redis: TestRedis;
 //   beforeAll(async () => { redis = await startRedis(); });
 //   afterAll(async () => { await redis?.stop(); });
-export { startRedis, redisHashGet, REDIS_SERVER, type LocalRedis as TestRedis } from '../../operator/src/local/runtime/redis-server.js';
+export { startRedis, redisHashGet, REDIS_SERVER, type LocalRedis as TestRedis, type StartRedisOptions } from '../../operator/src/local/runtime/redis-server.js';

@@ -24,6 +24,8 @@ export interface HostResultJson {
   exitCode: number;
   passed: boolean;
   reason: string | null;
+  /** With reason StateStoreUnavailable: the Dapr state API's last failure. */
+  daprError?: { status: number; errorCode: string; message: string; store: string };
   output: string;
   compileMillis: number;
   instantiateMillis: number;

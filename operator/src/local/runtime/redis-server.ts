@@ -64,9 +64,14 @@ async function ping(port: number): Promise<true | undefined> {
   return (await redisCommand(port, 'PING')).startsWith('+PONG') ? true : undefined;
 }
 
-export async function startRedis(): Promise<LocalRedis> {
+export interface StartRedisOptions {
+  /** Listen on this port instead of a free one: a test that restarts Redis where daprd's Component points. */
+  port?: number;
+}
+
+export async function startRedis(options: StartRedisOptions = {}): Promise<LocalRedis> {
   const dir = mkdtempSync(join(tmpdir(), 'wasi-operator-redis-'));
-  const [port] = (await freePorts(1)) as [number];
+  const port = options.port ?? ((await freePorts(1)) as [number])[0];
   const proc = startProcess('redis-server', REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { cwd: dir });
   const stop = async () => {
     await proc.stop();
