@@ -18,7 +18,7 @@ import { runWasiHost } from '../helpers/wasi-host.js';
 const SEED = 20261205;
 const IN_PROCESS_SECONDS = 10;
 const END_TO_END_GUESTS = 8;
-const RESULT_REASONS = [null, 'Trap', 'Timeout', 'MemoryLimit', 'ExitCode', 'SuccessOutputMissing', 'SidecarUnavailable', 'InvalidModule'];
+const RESULT_REASONS = [null, 'Trap', 'Timeout', 'MemoryLimit', 'ExitCode', 'SuccessOutputMissing', 'SidecarUnavailable', 'InvalidModule', 'StateStoreUnavailable'];
 
 test(`the host imports keep every property for seed ${SEED} over ${IN_PROCESS_SECONDS} s of random calls`, async () => {
   const report = await fuzzHostImports({ seed: SEED, seconds: IN_PROCESS_SECONDS });

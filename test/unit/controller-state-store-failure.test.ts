@@ -56,14 +56,6 @@ describe('stateStoreFailureMessage', () => {
     );
   });
 
-  test('a store the sidecar does not have points at the store name', () => {
-    const missing = { status: 400, errorCode: 'ERR_STATE_STORE_NOT_FOUND', message: 'state store typo is not found', store: 'typo' };
-    const message = stateStoreFailureMessage({ ...failedResult, daprError: missing }, operatorStore);
-    expect(message).toContain('the Dapr sidecar has no state store "typo" (ERR_STATE_STORE_NOT_FOUND: state store typo is not found)');
-    expect(message).toContain('this app\'s store is state store "statestore" (Redis at redis.test.svc:6379)');
-    expect(message).toContain('spec.dapr.stateStore');
-  });
-
   test('another store than the app\'s is named without a Redis host it may not have', () => {
     const message = stateStoreFailureMessage({ ...failedResult, daprError: { ...daprError, store: 'cache' } }, operatorStore);
     expect(message).toContain('state store "cache" failed: ERR_STATE_SAVE');

@@ -55,13 +55,6 @@ export function stateStoreFailureMessage(result: WasiAppResult, target: StateSto
   const error = result.daprError;
   const store = error?.store || target?.store || 'statestore';
   const prefix = `the guest failed (exit code ${result.exitCode})`;
-  if (error?.errorCode === 'ERR_STATE_STORE_NOT_FOUND' || error?.errorCode === 'ERR_STATE_STORE_NOT_CONFIGURED') {
-    const own = target ? `; this app's store is ${describeStore(target.store, target)}` : '';
-    return (
-      `${prefix}: the Dapr sidecar has no ${describeStore(store, undefined)} (${daprSaid(error)})${own};` +
-      ` use the store name in spec.dapr.stateStore, or see daprd's log for why the Component did not load`
-    );
-  }
   const failed = error?.status === 0 ? 'did not answer' : 'failed';
   return `${prefix}: ${describeStore(store, target)} ${failed}: ${daprSaid(error)}; ${whatToCheck(store, target)}`;
 }

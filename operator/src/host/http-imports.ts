@@ -125,7 +125,7 @@ export function createHttpImports(memory: GuestMemory, options: HttpImportOption
       }
       const { sendOutbound, createOutboundDispatcher } = await loadOutbound();
       const response = await sendOutbound(request, policyWith(createOutboundDispatcher));
-      if (response.status >= 400 && options.stateStoreWatch) watchAnswer(options.stateStoreWatch, requestUrl, response.status, response.body);
+      if (response.status >= 500 && options.stateStoreWatch) watchAnswer(options.stateStoreWatch, requestUrl, response.status, response.body);
       const handle = responses.add({ ...response, offset: 0 });
       if (handle === undefined) throw new HttpAbiError(HttpErrorCode.TooManySessions, 'too many open responses');
       try {

@@ -1,6 +1,7 @@
 // The last time the Dapr state API failed the guest: an answer of 5xx (the
-// store behind the sidecar failed, e.g. Redis is down), a store the sidecar
-// does not have, or no answer within --request-timeout. When the guest then
+// store behind the sidecar failed, e.g. Redis is down) or no answer within
+// --request-timeout. A 4xx is the guest's own request (an unknown store name,
+// an ETag conflict, a bad body) and keeps its own reason. When the guest then
 // fails, the result blames the state store and says what daprd said, instead
 // of only "ExitCode". Only error statuses are looked at, so a call that
 // succeeds pays one comparison.
@@ -25,9 +26,6 @@ const ERROR_CODE_MAX_BYTES = 64;
 const STORE_MAX_BYTES = 128;
 /** Dapr's error bodies are small; a larger one is not parsed. */
 const PARSED_BODY_MAX_BYTES = 64 * 1024;
-
-/** 4xx answers that say the store itself is missing (a guest's bad request or ETag conflict is its own business). */
-const STORE_MISSING_CODES: ReadonlySet<string> = new Set(['ERR_STATE_STORE_NOT_FOUND', 'ERR_STATE_STORE_NOT_CONFIGURED']);
 
 const STATE_PATH = /^\/v1\.0(?:-alpha1)?\/state\/([^/]+)/;
 
@@ -68,11 +66,11 @@ function parseDaprBody(body: Uint8Array): { errorCode?: string; message?: string
   }
 }
 
-/** The failure an error answer (status >= 400) of the state API is, or undefined when it is not the store's. */
+/** The failure an error answer of the state API is (status >= 500), or undefined for any other status. */
 export function daprErrorFromAnswer(store: string, status: number, body: Uint8Array): DaprError | undefined {
+  if (status < 500) return undefined;
   const parsed = parseDaprBody(body);
   const errorCode = parsed?.errorCode ?? '';
-  if (status < 500 && !STORE_MISSING_CODES.has(errorCode)) return undefined;
   const text = parsed?.message ?? Buffer.from(body.subarray(0, DAPR_ERROR_MESSAGE_MAX_BYTES * 2)).toString('utf8');
   return {
     status,
