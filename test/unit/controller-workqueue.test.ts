@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { WorkQueue } from '../../operator/src/controller/workqueue.js';
 import { runWorkers, type ReconcileOutcome } from '../../operator/src/controller/workers.js';
 
@@ -13,6 +14,11 @@ async function until(check: () => boolean, what: string): Promise<void> {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 2));
   }
+}
+
+/** Lets every promise callback and I/O turn that is already due run: what "nothing else happened" means here. */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
 }
 
 /** Gets the next key and marks it done at once (the queue then holds nothing in flight). */
@@ -69,14 +75,43 @@ describe('WorkQueue', () => {
   });
 
   it('adds a key after a delay, the earliest pending delay winning', async () => {
-    const queue = new WorkQueue();
-    queue.addAfter('ns/a', 10_000);
-    queue.addAfter('ns/a', 20);
-    expect(queue.depth).toBe(0);
-    await until(() => queue.depth === 1, 'the delayed add');
-    expect(await queue.get()).toBe('ns/a');
-    queue.done('ns/a');
-    await queue.shutdown();
+    jest.useFakeTimers();
+    try {
+      const queue = new WorkQueue();
+      queue.addAfter('ns/a', 10_000);
+      queue.addAfter('ns/a', 20);
+      jest.advanceTimersByTime(19);
+      expect(queue.depth).toBe(0);
+      jest.advanceTimersByTime(1);
+      expect(queue.depth).toBe(1);
+      expect(await queue.get()).toBe('ns/a');
+      queue.done('ns/a');
+      // The later delay was dropped, not kept for another add.
+      jest.advanceTimersByTime(10_000);
+      expect(queue.depth).toBe(0);
+      await queue.shutdown();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('measures delays on its own clock: a later, longer pending delay does not replace an earlier one', async () => {
+    jest.useFakeTimers();
+    try {
+      let now = 0;
+      const queue = new WorkQueue({ now: () => now });
+      queue.addAfter('ns/a', 100);
+      // On the queue's clock the second delay ends at 1,050, after the first one's 100.
+      now = 1000;
+      queue.addAfter('ns/a', 50);
+      jest.advanceTimersByTime(50);
+      expect(queue.depth).toBe(0);
+      jest.advanceTimersByTime(50);
+      expect(queue.depth).toBe(1);
+      await queue.shutdown();
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('wakes a waiting worker on add', async () => {
@@ -156,7 +191,7 @@ describe('WorkQueue', () => {
     const shutdown = queue.shutdown().then(() => (drained = true));
     queue.add('ns/c');
     expect(await queue.get()).toBeUndefined();
-    await new Promise((r) => setTimeout(r, 10));
+    await settle();
     expect(drained).toBe(false);
     queue.done(held as string);
     await shutdown;
@@ -186,7 +221,7 @@ describe('runWorkers', () => {
     await until(() => calls.length === 2, 'two reconciles');
     queue.add('ns/a');
     queue.add('ns/a');
-    await new Promise((r) => setTimeout(r, 10));
+    await settle();
     expect(calls).toEqual(['ns/a', 'ns/b']);
     release.resolve();
     await until(() => calls.length === 3, 'the rerun of ns/a');

@@ -150,7 +150,7 @@ export class WorkQueue {
       this.add(key, priority);
       return;
     }
-    const at = Date.now() + delayMs;
+    const at = this.now() + delayMs;
     const pending = this.delayed.get(key);
     if (pending && pending.at <= at) return;
     if (pending) clearTimeout(pending.timer);
