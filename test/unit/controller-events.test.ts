@@ -1,5 +1,6 @@
 // The event recorder's pacing, against an in-memory events endpoint (the
 // integration tests read real Events back from the API server).
+import { afterEach, jest } from '@jest/globals';
 import type { CoreV1Api, CoreV1Event } from '@kubernetes/client-node';
 import pino from 'pino';
 import { EventRecorder } from '../../operator/src/controller/events.js';
@@ -41,6 +42,10 @@ function eventsEndpoint(slow = false) {
   };
 }
 
+afterEach(() => {
+  jest.useRealTimers();
+});
+
 async function until(check: () => boolean): Promise<void> {
   const deadline = Date.now() + 5000;
   while (!check()) {
@@ -79,14 +84,17 @@ test('an identical event within the window is not written again: it counts on th
 });
 
 test('count updates of one event come at most once per patch interval, each with the count so far', async () => {
+  jest.useFakeTimers();
   const endpoint = eventsEndpoint();
   const recorder = new EventRecorder(endpoint.api, { instance: 'op-1', log, patchIntervalMs: 200 });
   recorder.warning(app, 'ReconcileError', 'cannot apply');
-  await until(() => endpoint.written.length === 1);
+  await jest.advanceTimersByTimeAsync(0);
+  expect(endpoint.written).toHaveLength(1);
   for (let i = 0; i < 5; i++) recorder.warning(app, 'ReconcileError', 'cannot apply');
-  await new Promise((r) => setTimeout(r, 100));
+  await jest.advanceTimersByTimeAsync(199);
   expect(endpoint.patches).toEqual([]);
-  await until(() => endpoint.patches.length === 1);
+  await jest.advanceTimersByTimeAsync(1);
+  expect(endpoint.patches).toHaveLength(1);
   expect(endpoint.patches[0]!.body.count).toBe(6);
   recorder.warning(app, 'ReconcileError', 'cannot apply');
   await recorder.flush();
@@ -95,12 +103,15 @@ test('count updates of one event come at most once per patch interval, each with
 
 test('a repeat after the window, or of an event the API server no longer has, starts a new event', async () => {
   const endpoint = eventsEndpoint();
+  jest.useFakeTimers();
   const recorder = new EventRecorder(endpoint.api, { instance: 'op-1', log, dedupWindowMs: 100, patchIntervalMs: 0 });
   recorder.normal(app, 'PodCreated', 'created pod app-g1');
-  await until(() => endpoint.written.length === 1);
-  await new Promise((r) => setTimeout(r, 150));
+  await jest.advanceTimersByTimeAsync(0);
+  expect(endpoint.written).toHaveLength(1);
+  await jest.advanceTimersByTimeAsync(150);
   recorder.normal(app, 'PodCreated', 'created pod app-g1');
-  await until(() => endpoint.written.length === 2);
+  await jest.advanceTimersByTimeAsync(0);
+  expect(endpoint.written).toHaveLength(2);
   expect(endpoint.written[1]!.metadata!.name).not.toBe(endpoint.written[0]!.metadata!.name);
 
   endpoint.expireEvents();
@@ -115,13 +126,15 @@ test('a repeat after the window, or of an event the API server no longer has, st
 test('holds events while holdWhile says so, and writes them once it no longer does', async () => {
   const endpoint = eventsEndpoint();
   let busy = true;
+  jest.useFakeTimers();
   const recorder = new EventRecorder(endpoint.api, { instance: 'op-1', log, holdWhile: () => busy });
   recorder.normal(app, 'PodCreated', 'created pod app-g1');
-  await new Promise((r) => setTimeout(r, 250));
+  await jest.advanceTimersByTimeAsync(250);
   expect(endpoint.written).toEqual([]);
   expect(recorder.waiting).toBe(1);
   busy = false;
-  await until(() => endpoint.written.length === 1);
+  await jest.advanceTimersByTimeAsync(250);
+  expect(endpoint.written).toHaveLength(1);
   expect(recorder.waiting).toBe(0);
 });
 
