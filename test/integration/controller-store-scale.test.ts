@@ -7,7 +7,7 @@
 // is made but holds its Pod), so the test measures the store, not Pods.
 import type { RunningOperator } from '../../operator/src/controller/operator.js';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
-import { clientsFor, createApp, eventually, listComponents, runOperator, type Clients } from './controller-support.js';
+import { clientsFor, createApp, eventually, inParallel, listComponents, runOperator, type Clients } from './controller-support.js';
 
 const SHARERS = 7_000;
 /** The old design failed at 6,521 sharers; etcd's request limit is 1.5 MiB. */
@@ -26,15 +26,6 @@ afterAll(async () => {
   await operator?.stop();
   await cluster?.stop();
 });
-
-async function inParallel<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) await work(items[next++] as T);
-    }),
-  );
-}
 
 test(`${SHARERS} apps share one store: every one gets StateStoreReady=True and its run, and the Component stays far below the etcd limit`, async () => {
   const namespace = await cluster.createNamespace('store-scale');

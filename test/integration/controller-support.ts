@@ -158,6 +158,16 @@ export function terminatedWith(message: string, exitCode: number, reason = exitC
   };
 }
 
+/** Runs `work` on every item, `concurrency` at a time (a user's script or a GitOps sync creating many objects). */
+export async function inParallel<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await work(items[next++] as T);
+    }),
+  );
+}
+
 /** Polls `probe` until it returns a value other than undefined/false, or fails with the last reason after the deadline. */
 export async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000, intervalMs = 100): Promise<T> {
   const deadline = Date.now() + timeoutMs;

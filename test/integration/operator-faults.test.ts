@@ -15,7 +15,7 @@ import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 import { compactEtcd, stopComponent } from '../helpers/cluster-faults.js';
 import { freePort } from '../helpers/ports.js';
 import { startProcess, waitFor, type ManagedProcess } from '../helpers/processes.js';
-import { clientsFor, createApp, eventually, listComponents, runOperator, setHostState, terminatedWith, type Clients } from './controller-support.js';
+import { clientsFor, createApp, eventually, inParallel, listComponents, runOperator, setHostState, terminatedWith, type Clients } from './controller-support.js';
 
 const BIN = join(process.cwd(), 'bin', 'wasi-operator.mjs');
 const BURST = 200;
@@ -90,7 +90,6 @@ const appName = (i: number): string => `app-${String(i).padStart(3, '0')}`;
  * GitOps sync would: a create that meets a stopped API server is tried again.
  */
 async function createBurst(namespace: string, from: number, to: number): Promise<void> {
-  let next = from;
   const create = async (name: string): Promise<void> => {
     const deadline = Date.now() + 90_000;
     for (;;) {
@@ -105,10 +104,10 @@ async function createBurst(namespace: string, from: number, to: number): Promise
       }
     }
   };
-  await Promise.all(
-    Array.from({ length: 8 }, async () => {
-      while (next < to) await create(appName(next++));
-    }),
+  await inParallel(
+    Array.from({ length: to - from }, (_, i) => appName(from + i)),
+    8,
+    create,
   );
 }
 
@@ -161,12 +160,7 @@ async function passEveryRun(namespace: string): Promise<void> {
     const items = (await c.core.listNamespacedPod({ namespace })).items.filter((pod) => !pod.metadata?.deletionTimestamp);
     return items.length === BURST && items;
   }, 120_000, 500);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 8 }, async () => {
-      while (next < pods.length) await setHostState(c, pods[next++]!, 'Succeeded', terminatedWith(PASS, 0));
-    }),
-  );
+  await inParallel(pods, 8, (pod) => setHostState(c, pod, 'Succeeded', terminatedWith(PASS, 0)));
 }
 
 /** wasi_operator_informer_lists_total by informer and reason, from /metrics. */
