@@ -25,12 +25,21 @@ const INFORMERS = ['wasiapps', 'pods', 'jobs', 'cronjobs', 'components'];
 
 let cluster: TestCluster;
 let c: Clients;
+// Every test's namespace is made before any fault: a namespace needs its
+// default ServiceAccount from the controller-manager, whose informers can take
+// minutes to catch up after the API server restarts on compacted etcd history
+// (seen in CI: no ServiceAccount within 30 s). The operator is what is tested
+// here, not how soon the controller-manager recovers.
+const namespaces: Record<'killed' | 'apiserverDown' | 'compacted' | 'failover', string> = { killed: '', apiserverDown: '', compacted: '', failover: '' };
 const processes: ManagedProcess[] = [];
 let operator: RunningOperator | undefined;
 
 beforeAll(async () => {
   cluster = await startTestCluster();
   c = clientsFor(cluster.kc);
+  [namespaces.killed, namespaces.apiserverDown, namespaces.compacted, namespaces.failover] = await Promise.all(
+    ['killed', 'apiserver-down', 'compacted', 'failover'].map((prefix) => cluster.createNamespace(prefix)),
+  );
 }, 300_000);
 
 // Each test's operators end with it, failed or not: a leftover one would reconcile the next test's apps.
@@ -176,7 +185,7 @@ async function listCounts(metricsPort: number): Promise<Record<string, Record<st
 const totalLists = (counts: Record<string, number> | undefined): number => Object.values(counts ?? {}).reduce((a, b) => a + b, 0);
 
 test(`an operator SIGKILLed three times during a burst of ${BURST} apps, and started again each time, leaves each app exactly one Job and a correct status`, async () => {
-  const namespace = await cluster.createNamespace('killed');
+  const namespace = namespaces.killed;
   const random = new Prng(SEED);
   let op = await startOperatorProcess(namespace, 'killed-0', ['--no-leader-elect']);
   await untilReady(op);
@@ -211,7 +220,7 @@ test(`an operator SIGKILLed three times during a burst of ${BURST} apps, and sta
 }, 600_000);
 
 test(`with the API server stopped for 10 s during a burst of ${BURST} apps the operator reports not ready, resumes its watches without a relist storm, and finishes the burst`, async () => {
-  const namespace = await cluster.createNamespace('apiserver-down');
+  const namespace = namespaces.apiserverDown;
   operator = await runOperator(cluster.kc, { probeAddr: '127.0.0.1:0', metricsAddr: '127.0.0.1:0', concurrency: 10 });
   const probePort = operator.probePort!;
   expect(await readyzStatus(probePort)).toBe(200);
@@ -238,7 +247,7 @@ test(`with the API server stopped for 10 s during a burst of ${BURST} apps the o
 }, 600_000);
 
 test(`etcd compacted during a burst of ${BURST} apps: watches that resume from a compacted resourceVersion get 410 Gone, relist once, and nothing is lost`, async () => {
-  const namespace = await cluster.createNamespace('compacted');
+  const namespace = namespaces.compacted;
   operator = await runOperator(cluster.kc, { probeAddr: '127.0.0.1:0', metricsAddr: '127.0.0.1:0', concurrency: 10 });
   const creating = createBurst(namespace, 0, BURST);
   await eventually('a quarter of the burst created', async () => (await listApps(namespace)).length >= BURST / 4, 60_000, 200);
@@ -264,7 +273,7 @@ test(`etcd compacted during a burst of ${BURST} apps: watches that resume from a
 }, 600_000);
 
 test(`leader failover during a burst of ${BURST} apps: the leader SIGKILLed, the standby takes the Lease once it expires and finishes the burst`, async () => {
-  const namespace = await cluster.createNamespace('failover');
+  const namespace = namespaces.failover;
   const leaseFlags = ['--lease-duration=4', '--renew-deadline=3', '--retry-period=1'];
   const a = await startOperatorProcess(namespace, 'replica-a', leaseFlags);
   await untilReady(a);
