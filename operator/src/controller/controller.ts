@@ -3,7 +3,7 @@
 // this replica leads (or always, without leader election).
 import type { Logger } from 'pino';
 import type { OperatorConfig } from '../api/operator-config.js';
-import { REASON_RECONCILE_ERROR, type EventRecorder } from './events.js';
+import { type EventRecorder } from './events.js';
 import { keyOf, parseKey } from './keys.js';
 import { isConflict, type KubeClients } from './kube.js';
 import type { OperatorMetrics } from './metrics.js';
@@ -11,6 +11,7 @@ import { Reconciler } from './reconcile.js';
 import { createWatches, type Watches } from './watches.js';
 import { runWorkers, type ReconcileOutcome, type Workers } from './workers.js';
 import { WorkQueue } from './workqueue.js';
+import { EventReason } from '../api/reasons.js';
 
 export interface ControllerDeps {
   config: OperatorConfig;
@@ -130,7 +131,7 @@ export class Controller {
     log.error({ wasiapp: key, err, retries }, 'reconcile failed');
     const { namespace, name } = parseKey(key);
     const app = this.watches.apps.get(name, namespace);
-    if (app) events.warning(app, REASON_RECONCILE_ERROR, err instanceof Error ? err.message : String(err));
+    if (app) events.warning(app, EventReason.ReconcileError, err instanceof Error ? err.message : String(err));
     void this.reconciler.reportFailure(key, err).catch((reportErr: unknown) => {
       log.warn({ wasiapp: key, err: reportErr }, 'cannot write the failure to the status');
     });

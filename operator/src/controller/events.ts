@@ -15,21 +15,13 @@ import { randomBytes } from 'node:crypto';
 import type { CoreV1Event, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { FIELD_MANAGER } from '../api/names.js';
+import type { ConditionReason, EventReason } from '../api/reasons.js';
 import { apiCode } from '../kube/api-error.js';
 import type { EventSink } from './kube.js';
 
 export const EVENT_NORMAL = 'Normal';
 export const EVENT_WARNING = 'Warning';
 export type EventType = typeof EVENT_NORMAL | typeof EVENT_WARNING;
-
-export const REASON_COMPONENT_APPLIED = 'ComponentApplied';
-export const REASON_COMPONENT_NOT_FOUND = 'ComponentNotFound';
-export const REASON_JOB_CREATED = 'JobCreated';
-export const REASON_CRONJOB_APPLIED = 'CronJobApplied';
-export const REASON_OUTDATED_JOB_DELETED = 'OutdatedJobDeleted';
-export const REASON_SUCCEEDED = 'Succeeded';
-export const REASON_FAILED = 'Failed';
-export const REASON_RECONCILE_ERROR = 'ReconcileError';
 
 const MAX_MESSAGE = 1024;
 /** The least time between two count updates of one event. */
@@ -107,16 +99,16 @@ export class EventRecorder {
     return this.backlog.length + this.inFlight;
   }
 
-  normal(obj: KubernetesObject, reason: string, message: string): void {
+  normal(obj: KubernetesObject, reason: EventReason | ConditionReason, message: string): void {
     this.emit(obj, EVENT_NORMAL, reason, message);
   }
 
-  warning(obj: KubernetesObject, reason: string, message: string): void {
+  warning(obj: KubernetesObject, reason: EventReason | ConditionReason, message: string): void {
     this.emit(obj, EVENT_WARNING, reason, message);
   }
 
   /** Queues the event for writing (see above); an identical one within the window counts on the first. */
-  emit(obj: KubernetesObject, type: EventType, reason: string, message: string): void {
+  emit(obj: KubernetesObject, type: EventType, reason: EventReason | ConditionReason, message: string): void {
     const meta = obj.metadata ?? {};
     const text = message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE - 1)}…` : message;
     const dedupKey = `${meta.uid ?? `${meta.namespace}/${meta.name}`}|${type}|${reason}|${text}`;

@@ -5,8 +5,9 @@ import { HOST_CONTAINER_NAME } from '../api/names.js';
 import type { ConditionStatus, WasiAppPhase, WasiAppResult } from '../api/wasiapp.js';
 import { FETCH_CONTAINER_NAME } from '../resources/pod.js';
 import { kubeTime } from './conditions.js';
-import { REASON_STATE_STORE_UNAVAILABLE, stateStoreFailureMessage, type StateStoreTarget } from './state-store-failure.js';
+import { stateStoreFailureMessage, type StateStoreTarget } from './state-store-failure.js';
 import { messageTail, parseTerminationMessage } from './termination-message.js';
+import { ConditionReason } from '../api/reasons.js';
 
 export interface Verdict {
   status: ConditionStatus;
@@ -61,7 +62,7 @@ export function outcomeFromPod(pod: V1Pod, previous: PodTimes, now: Date, stateS
       ...base,
       completionTime: kubeTime(terminated.finishedAt) ?? (samePod && previous.completionTime ? previous.completionTime : kubeTime(now)),
       phase: 'Failed',
-      ready: { status: 'False', reason: 'Completed', message: `pod ${podName} has finished` },
+      ready: { status: 'False', reason: ConditionReason.Completed, message: `pod ${podName} has finished` },
       succeeded: {
         status: 'False',
         reason: failedInit.name === FETCH_CONTAINER_NAME ? 'ModuleFetchFailed' : 'InitContainerFailed',
@@ -81,7 +82,7 @@ export function outcomeFromPod(pod: V1Pod, previous: PodTimes, now: Date, stateS
       ...base,
       completionTime: samePod && previous.completionTime ? previous.completionTime : kubeTime(now),
       phase: 'Failed',
-      ready: { status: 'False', reason: 'Completed', message: `pod ${podName} has finished` },
+      ready: { status: 'False', reason: ConditionReason.Completed, message: `pod ${podName} has finished` },
       succeeded: { status: 'False', reason: podPhase === 'Failed' ? 'PodFailed' : 'InvalidResult', message },
     };
   }
@@ -89,11 +90,11 @@ export function outcomeFromPod(pod: V1Pod, previous: PodTimes, now: Date, stateS
     return {
       ...base,
       phase: 'Running',
-      ready: { status: 'True', reason: 'Running', message: `${HOST_CONTAINER_NAME} is running in pod ${podName}` },
-      succeeded: { status: 'Unknown', reason: 'Running', message: 'the guest is running' },
+      ready: { status: 'True', reason: ConditionReason.Running, message: `${HOST_CONTAINER_NAME} is running in pod ${podName}` },
+      succeeded: { status: 'Unknown', reason: ConditionReason.Running, message: 'the guest is running' },
     };
   }
-  return { ...base, phase: 'Pending', ready: pendingVerdict(pod, host), succeeded: { status: 'Unknown', reason: 'Pending', message: 'the guest has not run yet' } };
+  return { ...base, phase: 'Pending', ready: pendingVerdict(pod, host), succeeded: { status: 'Unknown', reason: ConditionReason.Pending, message: 'the guest has not run yet' } };
 }
 
 function pendingVerdict(pod: V1Pod, host: V1ContainerStatus | undefined): Verdict {
@@ -104,14 +105,14 @@ function pendingVerdict(pod: V1Pod, host: V1ContainerStatus | undefined): Verdic
   }
   const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
   if (scheduled?.status === 'False') {
-    return { status: 'False', reason: 'PodUnschedulable', message: scheduled.message || `pod ${podName} cannot be scheduled` };
+    return { status: 'False', reason: ConditionReason.PodUnschedulable, message: scheduled.message || `pod ${podName} cannot be scheduled` };
   }
-  return { status: 'False', reason: 'PodCreated', message: `pod ${podName} is pending` };
+  return { status: 'False', reason: ConditionReason.PodCreated, message: `pod ${podName} is pending` };
 }
 
 function outcomeFromTermination(podName: string, host: V1ContainerStatus, stateStore: StateStoreTarget | undefined): Pick<PodOutcome, 'phase' | 'ready' | 'succeeded' | 'result'> {
   const terminated = host.state!.terminated!;
-  const ready: Verdict = { status: 'False', reason: 'Completed', message: `${HOST_CONTAINER_NAME} has finished in pod ${podName}` };
+  const ready: Verdict = { status: 'False', reason: ConditionReason.Completed, message: `${HOST_CONTAINER_NAME} has finished in pod ${podName}` };
   const parsed = parseTerminationMessage(terminated.message);
   if (!parsed.ok) {
     const tail = messageTail(terminated.message);
@@ -119,18 +120,18 @@ function outcomeFromTermination(podName: string, host: V1ContainerStatus, stateS
       `${HOST_CONTAINER_NAME} in pod ${podName} terminated with exit code ${terminated.exitCode}` +
       ` (${terminated.reason || 'no reason given'}) without a valid result: ${parsed.problem}` +
       (tail ? `; termination message: ${tail}` : '');
-    const result: WasiAppResult = { passed: false, exitCode: terminated.exitCode, reason: 'InvalidResult' };
+    const result: WasiAppResult = { passed: false, exitCode: terminated.exitCode, reason: ConditionReason.InvalidResult };
     if (tail) result.output = tail;
-    return { phase: 'Failed', ready, succeeded: { status: 'False', reason: 'InvalidResult', message }, result };
+    return { phase: 'Failed', ready, succeeded: { status: 'False', reason: ConditionReason.InvalidResult, message }, result };
   }
   const { result } = parsed;
   if (result.passed) {
     const timing = result.runMillis !== undefined ? ` in ${result.runMillis} ms` : '';
-    return { phase: 'Succeeded', ready, succeeded: { status: 'True', reason: 'GuestPassed', message: `the guest passed${timing}` }, result };
+    return { phase: 'Succeeded', ready, succeeded: { status: 'True', reason: ConditionReason.GuestPassed, message: `the guest passed${timing}` }, result };
   }
-  if (result.reason === REASON_STATE_STORE_UNAVAILABLE) {
+  if (result.reason === ConditionReason.StateStoreUnavailable) {
     const message = stateStoreFailureMessage(result, stateStore);
-    return { phase: 'Failed', ready, succeeded: { status: 'False', reason: REASON_STATE_STORE_UNAVAILABLE, message }, result };
+    return { phase: 'Failed', ready, succeeded: { status: 'False', reason: ConditionReason.StateStoreUnavailable, message }, result };
   }
   const reason = result.reason && CAMEL_CASE.test(result.reason) ? result.reason : 'GuestFailed';
   const output = result.output ? `; output: ${messageTail(result.output, OUTPUT_IN_MESSAGE_CHARS)}` : '';

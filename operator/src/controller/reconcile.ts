@@ -29,12 +29,6 @@ import { CoalescingFlight } from './coalescing-flight.js';
 import { CONDITION_RECONCILED, CONDITION_STATE_STORE_READY, findCondition, kubeTime, nextCondition } from './conditions.js';
 import { nextScheduleTime } from './cron-schedule.js';
 import {
-  REASON_COMPONENT_APPLIED,
-  REASON_FAILED,
-  REASON_CRONJOB_APPLIED,
-  REASON_JOB_CREATED,
-  REASON_OUTDATED_JOB_DELETED,
-  REASON_SUCCEEDED,
   type EventRecorder,
 } from './events.js';
 import { deepEqual, mergePatch } from './json-diff.js';
@@ -45,6 +39,7 @@ import type { RunObservation } from './run-record.js';
 import { stateStoreTargetFor } from './state-store-failure.js';
 import { computeStatus, newlyFinishedRuns, type StateStoreState } from './status.js';
 import type { ReconcileResult } from './workers.js';
+import { ConditionReason, EventReason } from '../api/reasons.js';
 
 interface StoreGroupMemo {
   revision: number;
@@ -229,16 +224,16 @@ export class Reconciler {
     const namespace = app.metadata.namespace as string;
     const storeName = componentNameFor(app);
     if (!isDaprEnabled(app)) {
-      return { status: 'True', reason: 'DaprDisabled', message: 'Dapr is disabled for this app; it has no state store' };
+      return { status: 'True', reason: ConditionReason.DaprDisabled, message: 'Dapr is disabled for this app; it has no state store' };
     }
     const existing = app.spec.dapr?.stateStore?.existingComponent;
     if (existing) {
       if (this.deps.caches.components.get(existing, namespace)) {
-        return { status: 'True', reason: 'ExistingComponentFound', message: `using the existing Dapr Component ${existing}` };
+        return { status: 'True', reason: ConditionReason.ExistingComponentFound, message: `using the existing Dapr Component ${existing}` };
       }
       return {
         status: 'False',
-        reason: 'ComponentNotFound',
+        reason: ConditionReason.ComponentNotFound,
         message:
           `Dapr Component ${existing} named in spec.dapr.stateStore.existingComponent does not exist in namespace ${namespace};` +
           ' create it, or set spec.dapr.stateStore.redis instead',
@@ -249,7 +244,7 @@ export class Reconciler {
       const owner = controllerOf(current);
       return {
         status: 'False',
-        reason: 'ComponentConflict',
+        reason: ConditionReason.ComponentConflict,
         message:
           `Dapr Component ${storeName} already exists in namespace ${namespace} and was not made by wasi-operator` +
           (owner ? ` (it belongs to ${owner.kind} ${owner.name})` : '') +
@@ -257,7 +252,7 @@ export class Reconciler {
           ' or set another spec.dapr.stateStore.name',
       };
     }
-    const applied: StateStoreState = { status: 'True', reason: 'ComponentApplied', message: `Dapr Component ${storeName} (state.redis) is applied` };
+    const applied: StateStoreState = { status: 'True', reason: ConditionReason.ComponentApplied, message: `Dapr Component ${storeName} (state.redis) is applied` };
     const known = this.freshestComponent(namespace, storeName);
     // Already in the Component as it is: ready. Applies for other sharers, or for
     // one that left, are theirs and the store sweep's to make, not this app's to wait for.
@@ -290,7 +285,7 @@ export class Reconciler {
     if (memo.overflowUids.has(app.metadata.uid ?? '')) {
       return {
         status: 'False',
-        reason: 'ComponentFull',
+        reason: ConditionReason.ComponentFull,
         message:
           `Dapr Component ${storeName} in namespace ${namespace} already lists ${memo.group.sharers.length} app ids in its scopes, ` +
           'the most the operator writes (--state-store-max-scopes); this app gets its place when an older sharer leaves. ' +
@@ -299,7 +294,7 @@ export class Reconciler {
     }
     return {
       status: 'False',
-      reason: 'ComponentConflict',
+      reason: ConditionReason.ComponentConflict,
       message:
         `Dapr Component ${storeName} in namespace ${namespace} is held by WasiApp ${winner.metadata.name} with other Redis settings: ` +
         `${describeStateStoreDifference(app, winner, this.deps.config)}; set another spec.dapr.stateStore.name for this app,` +
@@ -363,7 +358,7 @@ export class Reconciler {
     const sharers = outcome.scopes;
     log.info({ component: name, scopes: sharers }, 'applied state store component');
     if (announceTo) {
-      this.deps.events.normal(announceTo, REASON_COMPONENT_APPLIED, `applied Dapr Component ${name} (state.redis)` + (sharers > 1 ? `, shared by ${sharers} app ids` : ''));
+      this.deps.events.normal(announceTo, EventReason.ComponentApplied, `applied Dapr Component ${name} (state.redis)` + (sharers > 1 ? `, shared by ${sharers} app ids` : ''));
     }
   }
 
@@ -467,7 +462,7 @@ export class Reconciler {
       );
     }
     log.info({ job: name, trigger }, 'created run job');
-    this.deps.events.normal(app, REASON_JOB_CREATED, `created Job ${name} (${trigger === 'Rerun' ? 'a rerun' : `generation ${app.metadata.generation}`})`);
+    this.deps.events.normal(app, EventReason.JobCreated, `created Job ${name} (${trigger === 'Rerun' ? 'a rerun' : `generation ${app.metadata.generation}`})`);
     return true;
   }
 
@@ -488,7 +483,7 @@ export class Reconciler {
     if (current && current.metadata?.annotations?.[SPEC_HASH_ANNOTATION] === hash) return current;
     const applied = await applyObject(this.deps.clients, desired);
     log.info({ cronJob: name, schedule: app.spec.schedule }, 'applied run cronjob');
-    this.deps.events.normal(app, REASON_CRONJOB_APPLIED, `applied CronJob ${name} (schedule "${app.spec.schedule}"${app.spec.suspend ? ', suspended' : ''})`);
+    this.deps.events.normal(app, EventReason.CronJobApplied, `applied CronJob ${name} (schedule "${app.spec.schedule}"${app.spec.suspend ? ', suspended' : ''})`);
     return applied;
   }
 
@@ -519,7 +514,7 @@ export class Reconciler {
       if (!replaced && !trimmed) continue;
       await deleteBatchObject(this.deps.clients, 'jobs', namespace, name, job.metadata?.uid);
       log.info({ job: name, jobGeneration: job.metadata?.labels?.[LABEL_GENERATION], replaced }, 'deleted run job');
-      if (replaced) this.deps.events.normal(app, REASON_OUTDATED_JOB_DELETED, `deleted Job ${name}, a run the spec or a rerun replaced`);
+      if (replaced) this.deps.events.normal(app, EventReason.OutdatedJobDeleted, `deleted Job ${name}, a run the spec or a rerun replaced`);
     }
   }
 
@@ -595,12 +590,13 @@ export class Reconciler {
     const store = findCondition(next.conditions, CONDITION_STATE_STORE_READY);
     const storeBefore = findCondition(previous.conditions, CONDITION_STATE_STORE_READY);
     if (store && store.status === 'False' && (storeBefore?.status !== 'False' || storeBefore.reason !== store.reason)) {
-      events.warning(app, store.reason, store.message);
+      // StateStoreReady is written only from a StateStoreState, whose reason is a ConditionReason.
+      events.warning(app, store.reason as ConditionReason, store.message);
     }
     // One event per run that finished, named by its Job.
     for (const run of newlyFinishedRuns(previous.runs ?? [], next.runs ?? [])) {
-      if (run.phase === 'Succeeded') events.normal(app, REASON_SUCCEEDED, `run ${run.jobName}: ${run.message ?? 'the guest passed'}`);
-      else events.warning(app, REASON_FAILED, `run ${run.jobName}: ${run.reason ?? 'Failed'}: ${run.message ?? ''}`);
+      if (run.phase === 'Succeeded') events.normal(app, EventReason.Succeeded, `run ${run.jobName}: ${run.message ?? 'the guest passed'}`);
+      else events.warning(app, EventReason.Failed, `run ${run.jobName}: ${run.reason ?? 'Failed'}: ${run.message ?? ''}`);
     }
   }
 }
@@ -648,7 +644,7 @@ export function currentRunOf(app: WasiApp, rerun: string | undefined): { name: s
 /** `ERR_JOB_NAME_TAKEN` → `JobNameTaken`: a condition reason from a typed error's code. */
 function failureReasonOf(err: unknown): string {
   const code = (err as { code?: unknown })?.code;
-  if (typeof code !== 'string' || !/^ERR_[A-Z0-9_]+$/.test(code)) return 'ReconcileError';
+  if (typeof code !== 'string' || !/^ERR_[A-Z0-9_]+$/.test(code)) return ConditionReason.ReconcileError;
   return code
     .slice('ERR_'.length)
     .split('_')

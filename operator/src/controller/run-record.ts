@@ -9,6 +9,7 @@ import { LABEL_GENERATION } from '../resources/labels.js';
 import { kubeTime } from './conditions.js';
 import { isCamelCaseReason, outcomeFromPod, type PodOutcome, type Verdict } from './pod-outcome.js';
 import type { StateStoreTarget } from './state-store-failure.js';
+import { ConditionReason } from '../api/reasons.js';
 
 /** A run's Job with the Pods it made (any order). */
 export interface RunObservation {
@@ -98,7 +99,7 @@ export function viewRun(observation: RunObservation, previous: WasiAppRun | unde
       const message =
         `the run's Job ${jobName} passed its deadline of ${job.spec?.activeDeadlineSeconds ?? '?'} s ` +
         `(spec.timeoutSeconds per attempt plus time to start each Pod) and was stopped${detail}`;
-      const view = finished(base, previous, 'Failed', completionTime, { status: 'False', reason: 'DeadlineExceeded', message });
+      const view = finished(base, previous, 'Failed', completionTime, { status: 'False', reason: ConditionReason.DeadlineExceeded, message });
       return lastFinished?.outcome.result ? withResult(view, lastFinished.pod, lastFinished.outcome.result) : view;
     }
     if (lastFinished && lastFinished.outcome.phase === 'Failed') return fromOutcome(base, lastFinished.pod, lastFinished.outcome, completionTime);
@@ -113,9 +114,9 @@ export function viewRun(observation: RunObservation, previous: WasiAppRun | unde
 
   if (!newest) {
     if (job.spec?.suspend === true) {
-      return pending(base, { status: 'False', reason: 'Suspended', message: `Job ${jobName} is suspended (spec.suspend); it starts when that is false` });
+      return pending(base, { status: 'False', reason: ConditionReason.Suspended, message: `Job ${jobName} is suspended (spec.suspend); it starts when that is false` });
     }
-    return pending(base, { status: 'False', reason: 'JobCreated', message: `Job ${jobName} has not made a Pod yet` });
+    return pending(base, { status: 'False', reason: ConditionReason.JobCreated, message: `Job ${jobName} has not made a Pod yet` });
   }
 
   if (newest.outcome.phase === 'Failed') {
@@ -132,10 +133,10 @@ export function viewRun(observation: RunObservation, previous: WasiAppRun | unde
       run: { ...base, phase: 'Running', ...podFields(newest.pod, base.startTime), ...resultFields(newest.outcome.result) },
       ready: {
         status: 'False',
-        reason: 'Retrying',
+        reason: ConditionReason.Retrying,
         message: `attempt ${attempt} failed (${newest.outcome.succeeded.reason}: ${newest.outcome.succeeded.message}); Job ${jobName} retries it`,
       },
-      succeeded: { status: 'Unknown', reason: 'Retrying', message: 'the run has not finished' },
+      succeeded: { status: 'Unknown', reason: ConditionReason.Retrying, message: 'the run has not finished' },
     };
   }
   return {
@@ -157,7 +158,7 @@ export function viewVanishedRun(previous: WasiAppRun, now: Date): WasiAppRun {
     phase: 'Failed',
     completionTime: kubeTime(now),
     passed: false,
-    reason: 'JobDeleted',
+    reason: ConditionReason.JobDeleted,
     message: `the run's Job ${previous.jobName} was deleted before it finished (a spec change or a rerun replaces a run in progress)`,
   };
 }
@@ -217,11 +218,11 @@ function finished(base: Omit<WasiAppRun, 'phase'>, previous: WasiAppRun | undefi
     message: succeeded.message,
     ...defined({ completionTime }),
   };
-  return { run, ready: { status: 'False', reason: 'Completed', message: `the run's Job ${base.jobName} has finished` }, succeeded };
+  return { run, ready: { status: 'False', reason: ConditionReason.Completed, message: `the run's Job ${base.jobName} has finished` }, succeeded };
 }
 
 function pending(base: Omit<WasiAppRun, 'phase'>, ready: Verdict): RunView {
-  return { run: { ...base, phase: 'Pending' }, ready, succeeded: { status: 'Unknown', reason: 'Pending', message: 'the guest has not run yet' } };
+  return { run: { ...base, phase: 'Pending' }, ready, succeeded: { status: 'Unknown', reason: ConditionReason.Pending, message: 'the guest has not run yet' } };
 }
 
 function defined<T extends object>(value: T): T {

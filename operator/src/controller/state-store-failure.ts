@@ -7,8 +7,6 @@ import type { WasiApp, WasiAppDaprError, WasiAppResult } from '../api/wasiapp.js
 import { storeNameFor } from '../resources/names.js';
 import { isDaprEnabled } from '../resources/spec-defaults.js';
 
-export const REASON_STATE_STORE_UNAVAILABLE = 'StateStoreUnavailable';
-
 /** The app's state store as the operator set it up. */
 export interface StateStoreTarget {
   /** The store name the guest's requests use (the Component's name). */

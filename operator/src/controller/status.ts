@@ -6,10 +6,11 @@ import { CONDITION_READY, CONDITION_STATE_STORE_READY, CONDITION_SUCCEEDED, kube
 import type { Verdict } from './pod-outcome.js';
 import { isFinishedRun, viewRun, viewVanishedRun, type RunObservation, type RunView } from './run-record.js';
 import type { StateStoreTarget } from './state-store-failure.js';
+import { ConditionReason } from '../api/reasons.js';
 
 export interface StateStoreState {
   status: ConditionStatus;
-  reason: string;
+  reason: ConditionReason;
   message: string;
 }
 
@@ -59,7 +60,7 @@ export function computeStatus(input: StatusInput): WasiAppStatus {
     : notStartedVerdict(app, stateStore);
   const succeeded: Verdict = latestFinished
     ? (finishedView?.succeeded ?? verdictOfRecord(latestFinished))
-    : (latestView?.succeeded ?? { status: 'Unknown', reason: 'Pending', message: 'the guest has not run yet' });
+    : (latestView?.succeeded ?? { status: 'Unknown', reason: ConditionReason.Pending, message: 'the guest has not run yet' });
 
   const conditions: Condition[] = [
     nextCondition(previous.conditions, { type: CONDITION_STATE_STORE_READY, ...stateStore }, generation, now),
@@ -142,21 +143,21 @@ export function newlyFinishedRuns(before: readonly WasiAppRun[], after: readonly
 
 function notStartedVerdict(app: WasiApp, stateStore: StateStoreState): Verdict {
   if (stateStore.status !== 'True') {
-    return { status: 'False', reason: 'StateStoreNotReady', message: `waiting for the state store: ${stateStore.message}` };
+    return { status: 'False', reason: ConditionReason.StateStoreNotReady, message: `waiting for the state store: ${stateStore.message}` };
   }
   if (app.spec.schedule !== undefined) {
     return app.spec.suspend
-      ? { status: 'False', reason: 'Suspended', message: 'the schedule is suspended (spec.suspend)' }
-      : { status: 'False', reason: 'Scheduled', message: `waiting for the schedule "${app.spec.schedule}" to start a run` };
+      ? { status: 'False', reason: ConditionReason.Suspended, message: 'the schedule is suspended (spec.suspend)' }
+      : { status: 'False', reason: ConditionReason.Scheduled, message: `waiting for the schedule "${app.spec.schedule}" to start a run` };
   }
-  return { status: 'False', reason: 'JobNotCreated', message: 'the run has not been created yet' };
+  return { status: 'False', reason: ConditionReason.JobNotCreated, message: 'the run has not been created yet' };
 }
 
 /** Ready of a finished run whose Job is gone: as it was when the Job was there. */
 function keptReady(previous: WasiAppStatus, latest: WasiAppRun): Verdict {
   const before = previous.conditions?.find((c) => c.type === CONDITION_READY);
   if (before && previous.jobName === latest.jobName && isFinishedRun(latest)) return { status: before.status, reason: before.reason, message: before.message };
-  return { status: 'False', reason: 'Completed', message: `the run's Job ${latest.jobName} has finished` };
+  return { status: 'False', reason: ConditionReason.Completed, message: `the run's Job ${latest.jobName} has finished` };
 }
 
 function verdictOfRecord(run: WasiAppRun): Verdict {
