@@ -13,8 +13,8 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean -
 COPY bin ./bin
 COPY dist/operator ./dist/operator
 COPY crds ./crds
-# `wasi-operator smoke` (the chart's `helm test` Pod) runs the seed's WasiApp with its guest.
-COPY examples/wasiapp-seed.yaml ./examples/
+# `wasi-operator smoke` (the chart's `helm test` Pod) runs the seed's WasiApp
+# (embedded in the command) with this guest.
 COPY guest/build/dapr-state-test.wasm ./guest/build/
 RUN ln -s /app/bin/wasi-host.mjs /usr/local/bin/wasi-host \
  && ln -s /app/bin/wasi-operator.mjs /usr/local/bin/wasi-operator

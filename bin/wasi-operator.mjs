@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Entry point of the `wasi-operator` binary (controller, local cluster, tools, demo).
+// Entry point of the `wasi-operator` binary (controller, smoke, rerun): the product.
 import { ensureSupportedNode } from './ensure-node.mjs';
 
 await ensureSupportedNode(import.meta.url, []);

@@ -14,7 +14,7 @@
 //
 // Plain JavaScript with no dependencies, because scripts/setup.mjs runs it,
 // possibly under the machine's older Node. Go is found as
-// operator/src/local/tools/go-build.ts finds it: `go` on PATH, else
+// dev/tools/go-build.ts finds it: `go` on PATH, else
 // /usr/local/go/bin/go.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';

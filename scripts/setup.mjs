@@ -91,15 +91,17 @@ function ensureSystemPackages() {
 
 function buildProject() {
   step('compiling TypeScript (incremental)');
+  // The product (what the image holds), then the development harness (dev/).
   run(ownNode, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json']);
+  run(ownNode, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.dev.json']);
   run(ownNode, [join(root, 'scripts', 'build-guests.mjs')]);
   run(ownNode, [join(root, 'scripts', 'build-go-guests.mjs')]);
 }
 
 function ensureGoTools() {
-  // The tool cache lives in TypeScript (operator/src/local/tools) so the cluster
+  // The tool cache lives in TypeScript (dev/tools) so the cluster
   // code, the test helpers and this script share one definition of each pin.
-  run(ownNode, [join(root, 'bin', 'wasi-operator.mjs'), 'tools', 'ensure', '--all']);
+  run(ownNode, [join(root, 'dev', 'bin', 'wasi-dev.mjs'), 'tools', 'ensure', '--all']);
 }
 
 try {

@@ -9,6 +9,6 @@ export default async function globalTeardown() {
   if (process.env.WASI_OPERATOR_TEST_KEEP_NODE === '1') return;
   const stateDir = process.env.WASI_OPERATOR_TEST_NODE_DIR || join(tmpdir(), 'wasi-operator-test-node');
   if (!existsSync(join(stateDir, 'cluster.json'))) return;
-  const { stopCluster } = await import('../dist/operator/src/local/cluster/cluster.js');
+  const { stopCluster } = await import('../dist/dev/cluster/cluster.js');
   await stopCluster(stateDir, { graceMs: 5_000 });
 }

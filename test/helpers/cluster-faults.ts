@@ -9,9 +9,9 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { isRunning, spawnDetached } from '../../operator/src/local/cluster/processes.js';
-import { clusterPaths, type ComponentName } from '../../operator/src/local/cluster/state-dir.js';
-import { readState, writeState } from '../../operator/src/local/cluster/state-file.js';
+import { isRunning, spawnDetached } from '../../dev/cluster/processes.js';
+import { clusterPaths, type ComponentName } from '../../dev/cluster/state-dir.js';
+import { readState, writeState } from '../../dev/cluster/state-file.js';
 import type { TestCluster } from './cluster.js';
 
 export interface StoppedComponent {

@@ -1,11 +1,11 @@
 // A real control plane (etcd, kube-apiserver, kube-controller-manager with
 // its garbage collector, kube-scheduler) for one test file, in a fresh temp
 // state dir on free ports, so it never collides with a developer's
-// `wasi-operator cluster up` or with another test file. Starts in a few
+// `wasi-dev cluster up` or with another test file. Starts in a few
 // seconds once the binaries are cached (`npm test` builds them first).
 //
 //   import { CoreV1Api } from '@kubernetes/client-node';
-//   import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
+//   import { startTestCluster, type TestCluster } from './cluster.js';
 //
 //   let cluster: TestCluster;
 //   beforeAll(async () => {
@@ -27,7 +27,7 @@
 // (test/helpers/node-cluster.ts).
 //
 // WASI_OPERATOR_TEST_STATE_DIR=DIR makes every test file share the cluster
-// in DIR (started there if needed, e.g. by `wasi-operator cluster up
+// in DIR (started there if needed, e.g. by `wasi-dev cluster up
 // --state-dir DIR`) and leave it running: fast iteration while editing tests.
 // WASI_OPERATOR_TEST_VERBOSE=1 prints the start-up progress.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -35,9 +35,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { startCluster, stopCluster, type ClusterHandle } from '../../operator/src/local/cluster/cluster.js';
-import { isToolCurrent } from '../../operator/src/local/tools/go-build.js';
-import { ETCD, KUBERNETES } from '../../operator/src/local/tools/pins.js';
+import { startCluster, stopCluster, type ClusterHandle } from '../../dev/cluster/cluster.js';
+import { isToolCurrent } from '../../dev/tools/go-build.js';
+import { ETCD, KUBERNETES } from '../../dev/tools/pins.js';
 
 export interface TestClusterOptions {
   /** CRD manifests to install; default the repo's `crds/`; `false` installs none. */
@@ -102,7 +102,7 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
   // A first build takes far longer than any beforeAll timeout: say so instead of timing out.
   const missing = [ETCD, KUBERNETES].filter((pin) => !isToolCurrent(pin)).map((pin) => pin.name);
   if (missing.length > 0) {
-    throw new Error(`control-plane binaries not built yet (${missing.join(', ')}): run \`npm run setup\` or \`node bin/wasi-operator.mjs tools ensure ${missing.join(' ')}\` first`);
+    throw new Error(`control-plane binaries not built yet (${missing.join(', ')}): run \`npm run setup\` or \`node dev/bin/wasi-dev.mjs tools ensure ${missing.join(' ')}\` first`);
   }
   const shared = process.env.WASI_OPERATOR_TEST_STATE_DIR;
   const stateDir = shared && shared !== '' ? shared : mkdtempSync(join(tmpdir(), 'wasi-operator-test-'));

@@ -1,5 +1,5 @@
 // The real `helm` (built from its Go module into the tool cache, see
-// operator/src/local/tools/pins.ts) for tests, with its cache, config and data
+// dev/tools/pins.ts) for tests, with its cache, config and data
 // dirs in a temp dir: a test never reads or writes the developer's repos,
 // plugins or registry logins.
 //
@@ -13,8 +13,8 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isToolCurrent, toolPaths } from '../../operator/src/local/tools/go-build.js';
-import { HELM } from '../../operator/src/local/tools/pins.js';
+import { isToolCurrent, toolPaths } from '../../dev/tools/go-build.js';
+import { HELM } from '../../dev/tools/pins.js';
 
 export const CHART_DIR = join(process.cwd(), 'charts', 'wasi-operator');
 
@@ -43,7 +43,7 @@ const HELM_TIMEOUT_MS = 120_000;
 /** The cached helm binary; a first build takes minutes, so say how to make it instead of timing out. */
 export function helmPath(): string {
   if (!isToolCurrent(HELM)) {
-    throw new Error('helm is not built yet: run `npm run setup` or `node bin/wasi-operator.mjs tools ensure helm` first');
+    throw new Error('helm is not built yet: run `npm run setup` or `node dev/bin/wasi-dev.mjs tools ensure helm` first');
   }
   return toolPaths(HELM).helm as string;
 }

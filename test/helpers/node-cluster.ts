@@ -15,10 +15,10 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { startCluster, type ClusterHandle } from '../../operator/src/local/cluster/cluster.js';
-import { ensureImages, type ImageSet } from '../../operator/src/local/images/images.js';
-import { REGISTRY_ADDRESS } from '../../operator/src/local/node/node-layout.js';
-import { pinnedOperatorImage } from '../../operator/src/local/node/operator-install.js';
+import { startCluster, type ClusterHandle } from '../../dev/cluster/cluster.js';
+import { ensureImages, type ImageSet } from '../../dev/images/images.js';
+import { REGISTRY_ADDRESS } from '../../dev/node/node-layout.js';
+import { pinnedOperatorImage } from '../../dev/node/operator-install.js';
 import { createNamespace } from './cluster.js';
 
 /** Long enough for a first start with Dapr (images are built by `npm test`'s set-up). */

@@ -2,7 +2,7 @@
 //
 //   const [httpPort, grpcPort] = await freePorts(2);
 //   const port = await freePort();
-import { freePorts } from '../../operator/src/local/cluster/free-port.js';
+import { freePorts } from '../../dev/cluster/free-port.js';
 
 export { freePorts };
 

@@ -1,6 +1,6 @@
-// A real redis-server for one test file (see operator/src/local/runtime/redis-server.ts):
+// A real redis-server for one test file (see dev/runtime/redis-server.ts):
 //
 //   let redis: TestRedis;
 //   beforeAll(async () => { redis = await startRedis(); });
 //   afterAll(async () => { await redis?.stop(); });
-export { startRedis, redisHashGet, REDIS_SERVER, type LocalRedis as TestRedis, type StartRedisOptions } from '../../operator/src/local/runtime/redis-server.js';
+export { startRedis, redisHashGet, REDIS_SERVER, type LocalRedis as TestRedis, type StartRedisOptions } from '../../dev/runtime/redis-server.js';

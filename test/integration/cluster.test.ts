@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { ApiextensionsV1Api, CoreV1Api, CustomObjectsApi, type V1OwnerReference } from '@kubernetes/client-node';
-import { clusterStatus, startCluster, stopCluster, type ClusterHandle } from '../../operator/src/local/cluster/cluster.js';
-import { isRunning } from '../../operator/src/local/cluster/processes.js';
-import { readState } from '../../operator/src/local/cluster/state-file.js';
-import { clusterPaths, COMPONENTS } from '../../operator/src/local/cluster/state-dir.js';
+import { clusterStatus, startCluster, stopCluster, type ClusterHandle } from '../../dev/cluster/cluster.js';
+import { isRunning } from '../../dev/cluster/processes.js';
+import { readState } from '../../dev/cluster/state-file.js';
+import { clusterPaths, COMPONENTS } from '../../dev/cluster/state-dir.js';
 
 const START_TIMEOUT_MS = 240_000;
 const quiet = () => undefined;

@@ -1,5 +1,5 @@
-// `wasi-operator demo` (what `npm start` runs) as a user runs it: the real
-// bin/wasi-operator.mjs as a child process. On the local cluster with its
+// `wasi-dev demo` (what `npm start` runs) as a user runs it: the real
+// dev/bin/wasi-dev.mjs as a child process. On the local cluster with its
 // real node (shared with the other node tests, so the demo finds it running
 // and leaves it so): our chart installed with the image built from the
 // Dockerfile, the seed WasiApp run to its result with daprd from Dapr's
@@ -10,12 +10,12 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { parseTimeout } from '../../operator/src/cli/demo-command.js';
-import { wasiAppTable } from '../../operator/src/cli/demo/report.js';
+import { parseTimeout } from '../../dev/cli/demo-command.js';
+import { wasiAppTable } from '../../dev/demo/report.js';
 import { NODE_START_TIMEOUT_MS, NODE_TEST_STATE_DIR, useNodeCluster, type NodeTestCluster } from '../helpers/node-cluster.js';
 import { eventually } from './controller-support.js';
 
-const BIN = join(process.cwd(), 'bin', 'wasi-operator.mjs');
+const BIN = join(process.cwd(), 'dev', 'bin', 'wasi-dev.mjs');
 const DEMO_TIMEOUT_MS = 420_000;
 
 interface Run {

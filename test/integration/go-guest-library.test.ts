@@ -4,7 +4,7 @@
 // ABI's header lines and error codes). Runs the machine's Go like the build.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { findGo } from '../../operator/src/local/tools/go-build.js';
+import { findGo } from '../../dev/tools/go-build.js';
 import { REPO_ROOT } from '../helpers/wasi-host.js';
 
 const MODULE_DIR = join(REPO_ROOT, 'guest', 'go');

@@ -11,11 +11,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { AppsV1Api, CoordinationV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
-import { kubectlBinary } from '../../operator/src/cli/demo/report.js';
-import { CLUSTER_REDIS, CLUSTER_REDIS_HOST } from '../../operator/src/local/node/cluster-addons.js';
-import { NODE_NAME } from '../../operator/src/local/node/node-layout.js';
-import { splitImageReference } from '../../operator/src/local/node/operator-install.js';
-import { repoRoot } from '../../operator/src/local/repo-root.js';
+import { kubectlBinary } from '../../dev/demo/report.js';
+import { CLUSTER_REDIS, CLUSTER_REDIS_HOST } from '../../dev/node/cluster-addons.js';
+import { NODE_NAME } from '../../dev/node/node-layout.js';
+import { splitImageReference } from '../../dev/node/operator-install.js';
+import { packageRoot } from '../../operator/src/util/package-root.js';
 import { CHART_DIR, createHelm, type Helm } from '../helpers/helm.js';
 import { NODE_START_TIMEOUT_MS, useNodeCluster, type NodeTestCluster } from '../helpers/node-cluster.js';
 import { redisHashGet } from '../helpers/redis.js';
@@ -23,8 +23,8 @@ import { eventually } from './controller-support.js';
 
 const RELEASE = 'wasi-operator';
 const REPLICAS = 2;
-const SEED_EXAMPLE = join(repoRoot(), 'examples', 'wasiapp-seed.yaml');
-const SEED_GUEST = join(repoRoot(), 'guest', 'build', 'dapr-state-test.wasm');
+const SEED_EXAMPLE = join(packageRoot(), 'examples', 'wasiapp-seed.yaml');
+const SEED_GUEST = join(packageRoot(), 'guest', 'build', 'dapr-state-test.wasm');
 const run = promisify(execFile);
 
 let node: NodeTestCluster;

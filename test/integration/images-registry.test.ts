@@ -7,12 +7,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { ensureImages, NOOP_IMAGE, pushModuleImage, SEED_MODULE_FILE, SEED_MODULE_IMAGE, type ImageSet } from '../../operator/src/local/images/images.js';
-import { localReference, parseReference } from '../../operator/src/local/images/refs.js';
-import { registryCommandLine, waitForRegistry } from '../../operator/src/local/images/registry.js';
-import { repoRoot } from '../../operator/src/local/repo-root.js';
-import { ensureTool } from '../../operator/src/local/tools/go-build.js';
-import { GO_TOOLS } from '../../operator/src/local/tools/pins.js';
+import { ensureImages, NOOP_IMAGE, pushModuleImage, SEED_MODULE_FILE, SEED_MODULE_IMAGE, type ImageSet } from '../../dev/images/images.js';
+import { localReference, parseReference } from '../../dev/images/refs.js';
+import { registryCommandLine, waitForRegistry } from '../../dev/images/registry.js';
+import { packageRoot } from '../../operator/src/util/package-root.js';
+import { ensureTool } from '../../dev/tools/go-build.js';
+import { GO_TOOLS } from '../../dev/tools/pins.js';
 import { freePort } from '../helpers/ports.js';
 import { startProcess, type ManagedProcess } from '../helpers/processes.js';
 
@@ -99,7 +99,7 @@ test("the module image is one layer holding the guest's .wasm at its root", asyn
   const blob = Buffer.from(await (await fetch(`http://${address}/v2/${path}/blobs/${manifest.layers[0]!.digest}`)).arrayBuffer());
   expect(layerFiles(blob)).toEqual([SEED_MODULE_FILE]);
   const wasm = spawnSync('tar', ['-xO', SEED_MODULE_FILE], { input: gunzipSync(blob) }).stdout;
-  expect(Buffer.compare(wasm, readFileSync(join(repoRoot(), 'guest', 'build', SEED_MODULE_FILE)))).toBe(0);
+  expect(Buffer.compare(wasm, readFileSync(join(packageRoot(), 'guest', 'build', SEED_MODULE_FILE)))).toBe(0);
 });
 
 test('a second run builds and pushes nothing', async () => {
@@ -114,7 +114,7 @@ test('a second run builds and pushes nothing', async () => {
 });
 
 test('pushModuleImage ships any .wasm under the reference it is given, once', async () => {
-  const wasm = join(repoRoot(), 'guest', 'build', 'exit-now.wasm');
+  const wasm = join(packageRoot(), 'guest', 'build', 'exit-now.wasm');
   const reference = 'docker.io/wasi-modules/exit-now:images-test';
   const report = await pushModuleImage(wasm, reference, { registry: address, progress: (line) => progress.push(line) });
   expect(report).toMatchObject({ reference, pushed: true });
@@ -122,5 +122,5 @@ test('pushModuleImage ships any .wasm under the reference it is given, once', as
   expect(inspected.Digest).toBe(report.digest);
   expect(inspected.Layers).toHaveLength(1);
   expect(await pushModuleImage(wasm, reference, { registry: address, progress: (line) => progress.push(line) })).toMatchObject({ pushed: false, digest: report.digest });
-  await expect(pushModuleImage(join(repoRoot(), 'package.json'), reference, { registry: address })).rejects.toMatchObject({ code: 'ERR_IMAGE_SPEC' });
+  await expect(pushModuleImage(join(packageRoot(), 'package.json'), reference, { registry: address })).rejects.toMatchObject({ code: 'ERR_IMAGE_SPEC' });
 });

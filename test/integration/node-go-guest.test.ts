@@ -6,9 +6,9 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 import type { RunningOperator } from '../../operator/src/controller/operator.js';
 import type { WasiApp } from '../../operator/src/api/wasiapp.js';
-import { loadSeedApp } from '../../operator/src/cli/demo/seed-app.js';
-import { GO_SEED_MODULE_FILE } from '../../operator/src/local/images/images.js';
-import { CLUSTER_REDIS_HOST } from '../../operator/src/local/node/cluster-addons.js';
+import { loadSeedApp } from '../../operator/src/cli/smoke/seed-app.js';
+import { GO_SEED_MODULE_FILE } from '../../dev/images/images.js';
+import { CLUSTER_REDIS_HOST } from '../../dev/node/cluster-addons.js';
 import { NODE_START_TIMEOUT_MS, useNodeCluster, type NodeTestCluster } from '../helpers/node-cluster.js';
 import { clientsFor, createApp, eventually, getApp, runOperator, TEST_CONFIG, type Clients } from './controller-support.js';
 

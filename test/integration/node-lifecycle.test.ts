@@ -6,11 +6,11 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { clusterStatus, startCluster, stopCluster } from '../../operator/src/local/cluster/cluster.js';
-import { readState } from '../../operator/src/local/cluster/state-file.js';
-import { clusterPaths } from '../../operator/src/local/cluster/state-dir.js';
-import { NODE_NAME, NODE_NETWORK, nodePaths } from '../../operator/src/local/node/node-layout.js';
-import { mountsUnder } from '../../operator/src/local/node/node-teardown.js';
+import { clusterStatus, startCluster, stopCluster } from '../../dev/cluster/cluster.js';
+import { readState } from '../../dev/cluster/state-file.js';
+import { clusterPaths } from '../../dev/cluster/state-dir.js';
+import { NODE_NAME, NODE_NETWORK, nodePaths } from '../../dev/node/node-layout.js';
+import { mountsUnder } from '../../dev/node/node-teardown.js';
 import { NODE_START_TIMEOUT_MS, NODE_TEST_STATE_DIR, useNodeCluster } from '../helpers/node-cluster.js';
 
 const stateDir = NODE_TEST_STATE_DIR;

@@ -9,12 +9,12 @@ import { promisify } from 'node:util';
 import { CoreV1Api, PatchStrategy, setHeaderOptions, type CoreV1Event } from '@kubernetes/client-node';
 import type { RunningOperator } from '../../operator/src/controller/operator.js';
 import type { WasiApp, WasiAppSpec } from '../../operator/src/api/wasiapp.js';
-import { kubectlBinary } from '../../operator/src/cli/demo/report.js';
-import { loadSeedApp, readGuest } from '../../operator/src/cli/demo/seed-app.js';
-import { SEED_MODULE_FILE } from '../../operator/src/local/images/images.js';
-import { CLUSTER_REDIS_HOST } from '../../operator/src/local/node/cluster-addons.js';
-import { DAPR_NAMESPACE } from '../../operator/src/local/node/dapr-install.js';
-import { NODE_NAME } from '../../operator/src/local/node/node-layout.js';
+import { kubectlBinary } from '../../dev/demo/report.js';
+import { loadSeedApp, readGuest } from '../../operator/src/cli/smoke/seed-app.js';
+import { SEED_MODULE_FILE } from '../../dev/images/images.js';
+import { CLUSTER_REDIS_HOST } from '../../dev/node/cluster-addons.js';
+import { DAPR_NAMESPACE } from '../../dev/node/dapr-install.js';
+import { NODE_NAME } from '../../dev/node/node-layout.js';
 import { NODE_START_TIMEOUT_MS, useNodeCluster, type NodeTestCluster } from '../helpers/node-cluster.js';
 import { clientsFor, createApp, eventually, getApp, runOperator, TEST_CONFIG, type Clients } from './controller-support.js';
 

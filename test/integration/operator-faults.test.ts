@@ -37,9 +37,13 @@ let operator: RunningOperator | undefined;
 beforeAll(async () => {
   cluster = await startTestCluster();
   c = clientsFor(cluster.kc);
-  [namespaces.killed, namespaces.apiserverDown, namespaces.compacted, namespaces.failover] = await Promise.all(
-    ['killed', 'apiserver-down', 'compacted', 'failover'].map((prefix) => cluster.createNamespace(prefix)),
-  );
+  const [killed, apiserverDown, compacted, failover] = await Promise.all([
+    cluster.createNamespace('killed'),
+    cluster.createNamespace('apiserver-down'),
+    cluster.createNamespace('compacted'),
+    cluster.createNamespace('failover'),
+  ]);
+  Object.assign(namespaces, { killed, apiserverDown, compacted, failover });
 }, 300_000);
 
 // Each test's operators end with it, failed or not: a leftover one would reconcile the next test's apps.

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import type { RunningOperator } from '../../operator/src/controller/operator.js';
-import { CLUSTER_REDIS, CLUSTER_REDIS_HOST } from '../../operator/src/local/node/cluster-addons.js';
+import { CLUSTER_REDIS, CLUSTER_REDIS_HOST } from '../../dev/node/cluster-addons.js';
 import { NODE_START_TIMEOUT_MS, useNodeCluster, type NodeTestCluster } from '../helpers/node-cluster.js';
 import { redisHashGet } from '../helpers/redis.js';
 import { eventually, runOperator, TEST_CONFIG } from './controller-support.js';

@@ -1,11 +1,11 @@
 // Fast checks of what the image holds, before the local cluster's image build
-// (operator/src/local/images) runs the Dockerfile for real: every COPY source
+// (dev/images) runs the Dockerfile for real: every COPY source
 // exists in a built checkout and is not left out of the build context by
 // .dockerignore, and the files the image's commands read at run time are among them.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EXAMPLE_PATH, GUEST_PATH } from '../../operator/src/cli/demo/seed-app.js';
-import { repoRoot } from '../../operator/src/local/repo-root.js';
+import { GUEST_PATH } from '../../operator/src/cli/smoke/seed-app.js';
+import { packageRoot } from '../../operator/src/util/package-root.js';
 
 /** Instructions of the Dockerfile, one per entry, with `\` continuations joined and comments dropped. */
 function instructions(text: string): { keyword: string; rest: string }[] {
@@ -26,7 +26,7 @@ function instructions(text: string): { keyword: string; rest: string }[] {
   return out;
 }
 
-const root = repoRoot();
+const root = packageRoot();
 const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
 const copySources = instructions(dockerfile)
   .filter((i) => i.keyword === 'COPY')
@@ -60,6 +60,10 @@ test('no COPY source is left out of the build context by .dockerignore', () => {
   expect(isIgnored('dist/.tsbuildinfo')).toBe(true);
 });
 
-test("the image holds what `wasi-operator smoke` (the chart's helm test Pod) reads: the seed's example and guest", () => {
-  expect(copySources).toEqual(expect.arrayContaining([EXAMPLE_PATH, GUEST_PATH]));
+test("the image holds what `wasi-operator smoke` (the chart's helm test Pod) reads: the seed's guest (its WasiApp is embedded)", () => {
+  expect(copySources).toEqual(expect.arrayContaining([GUEST_PATH]));
+});
+
+test('the image copies no part of the development harness (dev/, dist/dev)', () => {
+  expect(copySources.filter((source) => source === 'dev' || source.startsWith('dev/') || source.startsWith('dist/dev') || source === 'dist')).toEqual([]);
 });

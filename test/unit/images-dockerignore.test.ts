@@ -4,8 +4,8 @@
 // the Dockerfile copies.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isIgnored, mayReinclude, parseDockerignore, patternRegex } from '../../operator/src/local/images/dockerignore.js';
-import { repoRoot } from '../../operator/src/local/repo-root.js';
+import { isIgnored, mayReinclude, parseDockerignore, patternRegex } from '../../dev/images/dockerignore.js';
+import { packageRoot } from '../../operator/src/util/package-root.js';
 
 test('* and ? stay within a path element, ** spans any number', () => {
   expect(patternRegex('dist/*.map').test('dist/a.map')).toBe(true);
@@ -37,7 +37,7 @@ test('a walk looks into an ignored directory only when a ! rule could let someth
 });
 
 test("the repository's .dockerignore lets in what the Dockerfile copies and nothing the image does not need", () => {
-  const root = repoRoot();
+  const root = packageRoot();
   const rules = parseDockerignore(readFileSync(join(root, '.dockerignore'), 'utf8'));
   const copied = [...readFileSync(join(root, 'Dockerfile'), 'utf8').matchAll(/^COPY\s+(.+)$/gm)].flatMap((m) => m[1]!.split(/\s+/).slice(0, -1));
   expect(copied.length).toBeGreaterThan(0);
@@ -46,4 +46,11 @@ test("the repository's .dockerignore lets in what the Dockerfile copies and noth
   for (const out of ['.git/HEAD', 'node_modules/jest/package.json', 'operator/src/cli/wasi-operator.ts', 'test/unit/x.test.ts', 'dist/.tsbuildinfo', 'guest/build/flood.wasm', 'README.md', 'charts/wasi-operator/values.yaml']) {
     expect([out, isIgnored(rules, out)]).toEqual([out, true]);
   }
+});
+
+test("the repository's .dockerignore keeps the development harness (dev/ and its build, dist/dev) out of the image's build context", () => {
+  const rules = parseDockerignore(readFileSync(join(packageRoot(), '.dockerignore'), 'utf8'));
+  expect(isIgnored(rules, 'dev/cluster/cluster.ts')).toBe(true);
+  expect(isIgnored(rules, 'dist/dev/cli/wasi-dev.js')).toBe(true);
+  expect(isIgnored(rules, 'dist/operator/src/cli/wasi-operator.js')).toBe(false);
 });

@@ -1,5 +1,5 @@
 // The libraries of Dapr's cgo binaries and Debian's redis-server, from ldd.
-import { parseLdd } from '../../operator/src/local/images/libraries.js';
+import { parseLdd } from '../../dev/images/libraries.js';
 
 test('libraries and the loader, without the vDSO', () => {
   const output = `\tlinux-vdso.so.1 (0x00007ffd5a5e6000)

@@ -13,7 +13,7 @@ import {
   MEDIA_TYPES,
   staticBaseLayer,
   type ImageSpec,
-} from '../../operator/src/local/images/oci.js';
+} from '../../dev/images/oci.js';
 import {
   buildahConfigArgs,
   corednsImageSpec,
@@ -23,9 +23,9 @@ import {
   noopImageSpec,
   pauseImageSpec,
   redisImageSpec,
-} from '../../operator/src/local/images/recipes.js';
-import { COREDNS_IMAGE, DAPR_IMAGES, NOOP_IMAGE, PAUSE_IMAGE, REDIS_IMAGE } from '../../operator/src/local/images/refs.js';
-import { hostSources, specInputs } from '../../operator/src/local/images/scratch-image.js';
+} from '../../dev/images/recipes.js';
+import { COREDNS_IMAGE, DAPR_IMAGES, NOOP_IMAGE, PAUSE_IMAGE, REDIS_IMAGE } from '../../dev/images/refs.js';
+import { hostSources, specInputs } from '../../dev/images/scratch-image.js';
 
 const LIBC = { libraries: ['/lib/x86_64-linux-gnu/libc.so.6', '/lib64/ld-linux-x86-64.so.2'], interpreter: '/lib64/ld-linux-x86-64.so.2' };
 

@@ -16,8 +16,8 @@ import {
   parseReference,
   REDIS_IMAGE,
   wasiOperatorImage,
-} from '../../operator/src/local/images/refs.js';
-import { DAPRD } from '../../operator/src/local/tools/pins.js';
+} from '../../dev/images/refs.js';
+import { DAPRD } from '../../dev/tools/pins.js';
 
 test('short names normalize as containerd normalizes them', () => {
   expect(normalizeReference('wasi-operator:0.1.0')).toBe('docker.io/library/wasi-operator:0.1.0');

@@ -3,9 +3,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildNpmrc } from '../../operator/src/local/images/app-image.js';
-import { mountsUnder, REGISTRIES_CONF } from '../../operator/src/local/images/buildah.js';
-import { registryCommandLine, registryConfig, waitForRegistry } from '../../operator/src/local/images/registry.js';
+import { buildNpmrc } from '../../dev/images/app-image.js';
+import { mountsUnder, REGISTRIES_CONF } from '../../dev/images/buildah.js';
+import { registryCommandLine, registryConfig, waitForRegistry } from '../../dev/images/registry.js';
 
 test('the registry keeps its storage where it is told and listens on loopback only', () => {
   const config = JSON.parse(registryConfig('/cache/registry', '127.0.0.1:5111')) as Record<string, Record<string, unknown>>;

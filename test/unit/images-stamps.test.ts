@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { canonicalJson, FileDigests, fingerprint, readStamp, sha256, writeStamp } from '../../operator/src/local/images/stamps.js';
+import { canonicalJson, FileDigests, fingerprint, readStamp, sha256, writeStamp } from '../../dev/images/stamps.js';
 
 let dir: string;
 beforeEach(() => {

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BLOCK, padding, paxRecord, splitUstarPath, TAR_END, tarHeader, type TarEntry } from '../../operator/src/local/images/tar.js';
+import { BLOCK, padding, paxRecord, splitUstarPath, TAR_END, tarHeader, type TarEntry } from '../../dev/images/tar.js';
 
 function archive(entries: Array<TarEntry & { body?: Buffer }>): Buffer {
   const parts: Buffer[] = [];

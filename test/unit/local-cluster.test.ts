@@ -1,11 +1,11 @@
 // Pure parts of the local cluster: where state lives, what each component is
 // started with, what the certificates and kubeconfig contain.
 import yaml from 'js-yaml';
-import { apiserverArgs, controllerManagerArgs, etcdArgs, schedulerArgs, type ClusterPorts } from '../../operator/src/local/cluster/component-args.js';
-import { renderKubeconfig } from '../../operator/src/local/cluster/kubeconfig.js';
-import { opensslConfig, pkiPaths } from '../../operator/src/local/cluster/pki.js';
-import { clusterPaths, defaultStateDir } from '../../operator/src/local/cluster/state-dir.js';
-import { binaryNames, ETCD, goOutputName, KUBERNETES } from '../../operator/src/local/tools/pins.js';
+import { apiserverArgs, controllerManagerArgs, etcdArgs, schedulerArgs, type ClusterPorts } from '../../dev/cluster/component-args.js';
+import { renderKubeconfig } from '../../dev/cluster/kubeconfig.js';
+import { opensslConfig, pkiPaths } from '../../dev/cluster/pki.js';
+import { clusterPaths, defaultStateDir } from '../../dev/cluster/state-dir.js';
+import { binaryNames, ETCD, goOutputName, KUBERNETES } from '../../dev/tools/pins.js';
 
 const ports: ClusterPorts = { etcdClient: 2001, etcdPeer: 2002, apiserver: 2003, controllerManager: 2004, scheduler: 2005 };
 const paths = clusterPaths('/tmp/state');

@@ -2,16 +2,16 @@
 // kubelet, kube-proxy, the firewall and Dapr's chart are told, and the
 // manifests of the cluster add-ons. No node runs here.
 import yaml from 'js-yaml';
-import { pkiPaths } from '../../operator/src/local/cluster/pki.js';
-import { CLUSTER_REDIS_HOST, corednsManifests, kubeletApiAccess, redisManifests } from '../../operator/src/local/node/cluster-addons.js';
-import { cniConflist, containerdConfig, hostsToml, registryHostDirs } from '../../operator/src/local/node/containerd-config.js';
-import { daprChartValues } from '../../operator/src/local/node/dapr-install.js';
-import { firewallRuleset } from '../../operator/src/local/node/host-network.js';
-import { kubeletArgs, kubeletConfig, kubeProxyConfig } from '../../operator/src/local/node/kubelet-config.js';
-import { NODE_NETWORK, nodePaths, REGISTRY_ADDRESS } from '../../operator/src/local/node/node-layout.js';
-import { mountsUnder } from '../../operator/src/local/node/node-teardown.js';
-import { pinnedOperatorImage, splitImageReference } from '../../operator/src/local/node/operator-install.js';
-import type { ImageSet } from '../../operator/src/local/images/images.js';
+import { pkiPaths } from '../../dev/cluster/pki.js';
+import { CLUSTER_REDIS_HOST, corednsManifests, kubeletApiAccess, redisManifests } from '../../dev/node/cluster-addons.js';
+import { cniConflist, containerdConfig, hostsToml, registryHostDirs } from '../../dev/node/containerd-config.js';
+import { daprChartValues } from '../../dev/node/dapr-install.js';
+import { firewallRuleset } from '../../dev/node/host-network.js';
+import { kubeletArgs, kubeletConfig, kubeProxyConfig } from '../../dev/node/kubelet-config.js';
+import { NODE_NETWORK, nodePaths, REGISTRY_ADDRESS } from '../../dev/node/node-layout.js';
+import { mountsUnder } from '../../dev/node/node-teardown.js';
+import { pinnedOperatorImage, splitImageReference } from '../../dev/node/operator-install.js';
+import type { ImageSet } from '../../dev/images/images.js';
 
 const paths = nodePaths('/state');
 const pki = pkiPaths('/state/pki');

@@ -1,4 +1,4 @@
-import { inPool } from '../../operator/src/cli/tools-command.js';
+import { inPool } from '../../dev/cli/tools-command.js';
 
 describe('`tools ensure` builds in a pool', () => {
   test('runs at most two builds at a time and every build runs', async () => {

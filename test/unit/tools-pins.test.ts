@@ -1,5 +1,5 @@
-import { COREDNS_DIRECTIVES, COREDNS_MAIN_GO } from '../../operator/src/local/tools/coredns-main.js';
-import { toolDir, toolPaths } from '../../operator/src/local/tools/go-build.js';
+import { COREDNS_DIRECTIVES, COREDNS_MAIN_GO } from '../../dev/tools/coredns-main.js';
+import { toolDir, toolPaths } from '../../dev/tools/go-build.js';
 import {
   binaryNames,
   binaryRelativePaths,
@@ -14,8 +14,8 @@ import {
   REGISTRY,
   RUNC,
   stampOf,
-} from '../../operator/src/local/tools/pins.js';
-import { wrapperGoMod, wrapperToolsGo } from '../../operator/src/local/tools/wrapper-module.js';
+} from '../../dev/tools/pins.js';
+import { wrapperGoMod, wrapperToolsGo } from '../../dev/tools/wrapper-module.js';
 
 describe('tool pins', () => {
   test('`tools ensure --all` builds every Go tool the cluster and the tests use, each binary at its own path', () => {

@@ -2,9 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { withBuildLock, writeWrapperSources } from '../../operator/src/local/tools/go-build.js';
-import { packagePath, wrapperGoMod, wrapperModulePath, wrapperToolsGo } from '../../operator/src/local/tools/wrapper-module.js';
-import { COREDNS, DAPRD, ETCD, goOutputName, KUBERNETES, RUNC, stampOf } from '../../operator/src/local/tools/pins.js';
+import { withBuildLock, writeWrapperSources } from '../../dev/tools/go-build.js';
+import { packagePath, wrapperGoMod, wrapperModulePath, wrapperToolsGo } from '../../dev/tools/wrapper-module.js';
+import { COREDNS, DAPRD, ETCD, goOutputName, KUBERNETES, RUNC, stampOf } from '../../dev/tools/pins.js';
 
 const kubernetesGoMod = `module k8s.io/kubernetes
 

@@ -9,9 +9,9 @@ import { RERUN_ANNOTATION } from '../api/names.js';
 import type { WasiApp, WasiAppRun } from '../api/wasiapp.js';
 import { kubeTime } from '../controller/conditions.js';
 import { apiErrorMessage } from '../kube/api-error.js';
-import { followApp } from './demo/follow.js';
-import { DemoOutput, seconds } from './demo/progress.js';
-import { wasiapps } from './demo/seed-app.js';
+import { followApp } from './smoke/follow.js';
+import { StepOutput, seconds } from './smoke/progress.js';
+import { wasiapps } from './smoke/seed-app.js';
 import { parseTimeout } from './parse-timeout.js';
 
 const DEFAULT_TIMEOUT = '300s';
@@ -77,7 +77,7 @@ export async function rerunCommand(args: string[]): Promise<number> {
   if (values.kubeconfig) kc.loadFromFile(values.kubeconfig);
   else kc.loadFromDefault();
   const namespace = values.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
-  const out = new DemoOutput(process.stdout, 'rerun');
+  const out = new StepOutput(process.stdout, 'rerun');
 
   // A timestamp for people reading the annotation, a random tail so two reruns in one second differ.
   const requestedAt = new Date();

@@ -8,12 +8,12 @@ import { runSmokeTest } from './smoke/smoke-test.js';
 const DEFAULT_TIMEOUT = '180s';
 const DEFAULT_PICKUP_TIMEOUT = '30s';
 
-const USAGE = `usage: wasi-operator smoke [--kubeconfig PATH] [--namespace NS] [--timeout S] [--pickup-timeout S] [--keep]
+const USAGE = `usage: wasi-operator smoke [--kubeconfig PATH] [--namespace NS] [--timeout S] [--pickup-timeout S] [--module PATH] [--keep]
 
 Checks that wasi-operator works on a cluster where it is installed (helm
 install, or \`wasi-operator controller\` running against it): creates a
 namespace wasi-smoke-xxxxx, the seed's guest (guest/build/dapr-state-test.wasm)
-as a ConfigMap and the WasiApp of examples/wasiapp-seed.yaml, follows the app
+as a ConfigMap and the seed's WasiApp (that of examples/wasiapp-seed.yaml), follows the app
 until it Succeeded or Failed, prints the guest's output, and deletes the
 namespace. The guest saves Dapr state and reads it back, so a pass means
 operator, Pod, host, Dapr sidecar, state store Component and Redis all work.
@@ -25,6 +25,7 @@ options:
   --timeout S             how long the app may take (default ${DEFAULT_TIMEOUT}; also 90, 3m)
   --pickup-timeout S      how long an operator may take to write the app's first status
                           before the test says none runs (default ${DEFAULT_PICKUP_TIMEOUT})
+  --module PATH           the guest to run (default: the package's guest/build/dapr-state-test.wasm)
   --keep                  leave what was created in place
 `;
 
@@ -38,6 +39,7 @@ export async function smokeCommand(args: string[]): Promise<number> {
         namespace: { type: 'string' },
         timeout: { type: 'string', default: DEFAULT_TIMEOUT },
         'pickup-timeout': { type: 'string', default: DEFAULT_PICKUP_TIMEOUT },
+        module: { type: 'string' },
         keep: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -60,5 +62,5 @@ export async function smokeCommand(args: string[]): Promise<number> {
   const kc = new KubeConfig();
   if (values.kubeconfig) kc.loadFromFile(values.kubeconfig);
   else kc.loadFromDefault();
-  return runSmokeTest({ kc, timeoutMs, pickupTimeoutMs, keep: values.keep, ...(values.namespace && { namespace: values.namespace }) });
+  return runSmokeTest({ kc, timeoutMs, pickupTimeoutMs, keep: values.keep, ...(values.namespace && { namespace: values.namespace }), ...(values.module && { modulePath: values.module }) });
 }

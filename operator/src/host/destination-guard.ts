@@ -14,6 +14,7 @@
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { BlockList } from 'node:net';
 import { isAllowed, type AllowList } from './allow-list.js';
+import type { ErrorCode } from '../util/errors.js';
 
 export type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 /** The shape of dns.lookup that net.connect takes as its `lookup` option. */
@@ -21,7 +22,7 @@ export type LookupFunction = (hostname: string, options: LookupOptions, callback
 
 /** A resolved address the allow-list does not allow; surfaces as error 7. */
 export class DestinationRefusedError extends Error {
-  readonly code = 'ERR_WASI_HOST_DESTINATION_REFUSED';
+  readonly code = 'ERR_WASI_HOST_DESTINATION_REFUSED' satisfies ErrorCode;
 
   constructor(message: string) {
     super(message);

@@ -9,7 +9,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { WasiOperatorError } from '../util/errors.js';
+import { WasiOperatorError, type ErrorCode } from '../util/errors.js';
 import { fetchUrlProblem, parseFetchArgs, type FetchOptions, type ParsedFetchCommand } from './fetch-args.js';
 import { HostError, HostErrorCode } from './host-errors.js';
 import { EXIT_HOST_FAILURE, EXIT_RETRYABLE_HOST_FAILURE } from './verdict.js';
@@ -32,7 +32,7 @@ export const FetchErrorCode = {
   Sha256Mismatch: 'ERR_HOST_FETCH_SHA256_MISMATCH',
   /** DEST (or the temp file next to it) cannot be written. */
   Destination: 'ERR_HOST_FETCH_DESTINATION',
-} as const;
+} as const satisfies Record<string, ErrorCode>;
 
 export type FetchErrorCode = (typeof FetchErrorCode)[keyof typeof FetchErrorCode];
 

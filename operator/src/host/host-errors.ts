@@ -1,6 +1,6 @@
 // The host's own failures, one stable code each. Every one of them ends the
 // run with exit code 2 and a message that says what to fix.
-import { WasiOperatorError } from '../util/errors.js';
+import { WasiOperatorError, type ErrorCode } from '../util/errors.js';
 
 export const HostErrorCode = {
   /** A flag is missing, unknown or has a bad value. */
@@ -15,7 +15,7 @@ export const HostErrorCode = {
   SidecarEndpoint: 'ERR_HOST_SIDECAR_ENDPOINT',
   /** Anything else that went wrong inside the host itself. */
   Internal: 'ERR_HOST_INTERNAL',
-} as const;
+} as const satisfies Record<string, ErrorCode>;
 
 export type HostErrorCode = (typeof HostErrorCode)[keyof typeof HostErrorCode];
 

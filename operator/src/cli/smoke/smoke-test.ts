@@ -1,6 +1,6 @@
 // `wasi-operator smoke`: checks an installed operator on any cluster (after
-// `helm install`, say). It creates the seed's WasiApp of
-// examples/wasiapp-seed.yaml with its guest in a ConfigMap, in a namespace of
+// `helm install`, say). It creates the seed's WasiApp (embedded: the one of
+// examples/wasiapp-seed.yaml) with its guest in a ConfigMap, in a namespace of
 // its own, follows the app to its result and removes what it made. The
 // guest saves Dapr state and reads it back, so `passed` means the whole path
 // worked: operator, Pod, host, sidecar, Component and Redis.
@@ -11,9 +11,9 @@ import { API_GROUP, API_VERSION } from '../../api/names.js';
 import type { WasiApp } from '../../api/wasiapp.js';
 import { apiErrorMessage, isNotFound } from '../../kube/api-error.js';
 import { errorMessage, WasiOperatorError } from '../../util/errors.js';
-import { followApp } from '../demo/follow.js';
-import { DemoOutput, seconds } from '../demo/progress.js';
-import { createApp, createFreshNamespace, createModuleConfigMap, EXAMPLE_PATH, GUEST_PATH, loadSeedApp, readGuest, wasiapps } from '../demo/seed-app.js';
+import { followApp } from './follow.js';
+import { StepOutput, seconds } from './progress.js';
+import { createApp, createFreshNamespace, createModuleConfigMap, EXAMPLE_PATH, GUEST_PATH, loadSeedApp, readGuest, wasiapps } from './seed-app.js';
 
 export interface SmokeOptions {
   kc: KubeConfig;
@@ -25,7 +25,9 @@ export interface SmokeOptions {
   pickupTimeoutMs: number;
   /** Leave what was created in place. */
   keep: boolean;
-  out?: DemoOutput;
+  /** The guest to run (default the package's guest/build/dapr-state-test.wasm, in the image /app/guest/build). */
+  modulePath?: string;
+  out?: StepOutput;
 }
 
 const NAMESPACE_PREFIX = 'wasi-smoke';
@@ -83,7 +85,7 @@ async function waitForPickup(kc: KubeConfig, namespace: string, name: string, ti
   }
 }
 
-async function printEvents(out: DemoOutput, kc: KubeConfig, namespace: string, name: string): Promise<void> {
+async function printEvents(out: StepOutput, kc: KubeConfig, namespace: string, name: string): Promise<void> {
   try {
     const events = await kc.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${name}` });
     if (events.items.length === 0) return;
@@ -95,7 +97,7 @@ async function printEvents(out: DemoOutput, kc: KubeConfig, namespace: string, n
 }
 
 /** Removes what the smoke test made; never throws (says what it could not remove). */
-async function cleanUp(out: DemoOutput, kc: KubeConfig, namespace: string, ownNamespace: boolean, app: WasiApp): Promise<void> {
+async function cleanUp(out: StepOutput, kc: KubeConfig, namespace: string, ownNamespace: boolean, app: WasiApp): Promise<void> {
   const core = kc.makeApiClient(CoreV1Api);
   const attempt = async (what: string, remove: () => Promise<unknown>) => {
     try {
@@ -117,7 +119,7 @@ async function cleanUp(out: DemoOutput, kc: KubeConfig, namespace: string, ownNa
 
 /** Exit code: 0 when the guest passed, 1 otherwise (with the reason said). */
 export async function runSmokeTest(options: SmokeOptions): Promise<number> {
-  const out = options.out ?? new DemoOutput(process.stdout, 'smoke');
+  const out = options.out ?? new StepOutput(process.stdout, 'smoke');
   const { kc } = options;
   out.say(`cluster ${kc.getCurrentCluster()?.server ?? '(unknown)'} (context ${kc.getCurrentContext()})`);
   let namespace = options.namespace;
@@ -126,13 +128,13 @@ export async function runSmokeTest(options: SmokeOptions): Promise<number> {
   let made: WasiApp | undefined;
   try {
     await assertCrdInstalled(kc);
-    const module = readGuest();
+    const module = readGuest(options.modulePath);
     if (namespace === undefined) namespace = await out.step(() => createFreshNamespace(kc, NAMESPACE_PREFIX), (ns) => `namespace ${ns} created`);
     const seed = smokeApp(namespace, options.namespace !== undefined);
     const { name: configMap, key } = seed.spec.module.configMap!;
-    await out.step(() => createModuleConfigMap(kc, seed, module), () => `ConfigMap ${namespace}/${configMap}: binaryData ${key} = ${GUEST_PATH}`);
+    await out.step(() => createModuleConfigMap(kc, seed, module), () => `ConfigMap ${namespace}/${configMap}: binaryData ${key} = ${options.modulePath ?? GUEST_PATH}`);
     made = seed;
-    app = await out.step(() => createApp(kc, seed), (a) => `WasiApp ${namespace}/${a.metadata.name} created from ${EXAMPLE_PATH}`);
+    app = await out.step(() => createApp(kc, seed), (a) => `WasiApp ${namespace}/${a.metadata.name} created (the seed's, as ${EXAMPLE_PATH})`);
 
     const name = app.metadata.name!;
     const pickup = new AbortController();
