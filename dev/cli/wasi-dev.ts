@@ -14,6 +14,7 @@ commands:
   tools ensure NAME|--all    build the pinned Go tools into the cache (Dapr, etcd, Kubernetes, helm, containerd, …)
   images ensure --registry HOST:PORT [NAME...]
                              build the local cluster's images (no Docker needed) and push them to a registry
+  docs                       regenerate docs/reference.md from the WasiApp CRD
 `;
 
 const COMMANDS: CommandTable = {
@@ -21,6 +22,7 @@ const COMMANDS: CommandTable = {
   cluster: async () => (await import('./cluster-command.js')).clusterCommand,
   tools: async () => (await import('./tools-command.js')).toolsCommand,
   images: async () => (await import('./images-command.js')).imagesCommand,
+  docs: async () => (await import('./docs-command.js')).docsCommand,
 };
 
 export function main(argv: string[]): Promise<number> {
