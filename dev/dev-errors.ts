@@ -44,9 +44,7 @@ export const DEV_ERROR_CATALOGUE = {
 
 export type DevErrorCode = keyof typeof DEV_ERROR_CATALOGUE;
 
+/** The harness's coded error: WasiOperatorError's constructor, with only the harness's codes. */
 export class DevError extends WasiOperatorError<DevErrorCode> {
-  constructor(code: DevErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-    this.name = 'DevError';
-  }
+  override readonly name = 'DevError';
 }
