@@ -27,11 +27,11 @@ export const ERROR_CATALOGUE = {
   ERR_WASIAPP_METADATA: 'A WasiApp came without the metadata (name, namespace, uid) every resource is built from.',
   // Starting the controller.
   ERR_INVALID_FLAG: 'A controller flag has a bad value; the message names the flag (see wasi-operator controller --help).',
-  ERR_LISTEN: 'The metrics or probe address cannot be listened on; pick a free --metrics-bind-address or --health-probe-bind-address.',
+  ERR_LISTEN: 'The metrics or probe address cannot be listened on; pick a free --metrics-addr or --probe-addr ("0" turns one off).',
   // wasi-host, inside a WasiApp's Pod: each ends the run with exit code 2.
   ERR_HOST_USAGE: 'A wasi-host flag is missing, unknown or has a bad value (see wasi-host run --help).',
   ERR_HOST_INVALID_MODULE: 'The module is unreadable, not WebAssembly, or does not fit this host; the message says which.',
-  ERR_HOST_MEMORY_LIMIT: 'The module\'s initial memory exceeds the limit; raise spec.resources (memory) or --max-memory-mb.',
+  ERR_HOST_MEMORY_LIMIT: 'The module\'s initial memory exceeds the limit; raise spec.maxMemoryMb (wasi-host --max-memory-mb).',
   ERR_HOST_SIDECAR_UNAVAILABLE: 'The Dapr sidecar never became healthy: is Dapr\'s control plane installed and the injector running?',
   ERR_HOST_SIDECAR_ENDPOINT: 'The environment names a Dapr endpoint wasi-host cannot use (DAPR_HTTP_ENDPOINT / DAPR_HTTP_PORT).',
   ERR_HOST_INTERNAL: 'Something failed inside wasi-host itself; the message and the host\'s log say what. Please report it.',

@@ -41,7 +41,7 @@ export function loadSeedApp(namespace: string): WasiApp {
 
 /** The seed's built guest: `path`, or the package's own guest/build/dapr-state-test.wasm. */
 export function readGuest(path = join(packageRoot(), GUEST_PATH)): Buffer {
-  if (!existsSync(path)) throw new WasiOperatorError('ERR_DEMO_GUEST', `${path} is missing; build the guests first (npm run build:guests)`);
+  if (!existsSync(path)) throw new WasiOperatorError('ERR_DEMO_GUEST', `the seed's guest ${path} is missing: pass --module PATH to a built dapr-state-test.wasm, or build it in a checkout (npm run build:guests)`);
   return readFileSync(path);
 }
 
