@@ -1,3 +1,4 @@
+import { parseArgs } from 'node:util';
 import { ensureTool } from '../tools/go-build.js';
 import { GO_TOOLS, type GoToolPin } from '../tools/pins.js';
 import { errorMessage } from '../../operator/src/util/errors.js';
@@ -26,18 +27,32 @@ export async function inPool<T>(items: readonly T[], limit: number, work: (item:
   return failures;
 }
 
+const USAGE = `usage: wasi-dev tools ensure NAME...|--all (names: ${GO_TOOLS.map((t) => t.name).join(', ')})\n`;
+
 export async function toolsCommand(args: string[]): Promise<number> {
-  const [verb, ...names] = args;
-  if (verb !== 'ensure' || names.length === 0) {
-    process.stderr.write(`usage: wasi-dev tools ensure NAME...|--all (names: ${GO_TOOLS.map((t) => t.name).join(', ')})\n`);
+  const [verb, ...rest] = args;
+  if (verb !== 'ensure') {
+    process.stderr.write(USAGE);
     return 2;
   }
-  const wanted = names.includes('--all') ? GO_TOOLS : GO_TOOLS.filter((tool) => names.includes(tool.name));
-  const unknown = names.filter((n) => n !== '--all' && !GO_TOOLS.some((tool) => tool.name === n));
+  let parsed;
+  try {
+    parsed = parseArgs({ args: rest, options: { all: { type: 'boolean', default: false } }, strict: true, allowPositionals: true });
+  } catch (err) {
+    process.stderr.write(`wasi-dev tools: ${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals: names } = parsed;
+  if (names.length === 0 && !values.all) {
+    process.stderr.write(USAGE);
+    return 2;
+  }
+  const unknown = names.filter((n) => !GO_TOOLS.some((tool) => tool.name === n));
   if (unknown.length > 0) {
     process.stderr.write(`unknown tool(s): ${unknown.join(', ')}\n`);
     return 2;
   }
+  const wanted = values.all ? GO_TOOLS : GO_TOOLS.filter((tool) => names.includes(tool.name));
   // One failed build does not stop the others: a later run then has less left to do.
   const failures = await inPool<GoToolPin>(wanted, PARALLEL_BUILDS, (tool) => ensureTool(tool));
   for (const { item, error } of failures) process.stderr.write(`[tools] ${item.name} failed: ${errorMessage(error)}\n`);

@@ -114,8 +114,25 @@ describe('parseControllerArgs', () => {
     expect(options([]).config.stateStoreScopes).toBeUndefined();
   });
 
-  it('answers --help', () => {
+  it('answers --help and -h', () => {
     expect(parseControllerArgs(['--help']).help).toBe(true);
+    expect(parseControllerArgs(['-h']).help).toBe(true);
+  });
+
+  it('takes the last of a repeated flag (but every --namespace), and a value that starts with a dash', () => {
+    const o = options(['--host-image', 'a', '--host-image=b', '--concurrency=2', '--concurrency', '3', '--leader-election-identity', '-replica-']);
+    expect(o.config.hostImage).toBe('b');
+    expect(o.concurrency).toBe(3);
+    expect(o.leaderElection.identity).toBe('-replica-');
+    expect(errorOf(() => parseControllerArgs(['--concurrency', '-1'])).message).toContain('--concurrency must be a positive integer, got "-1"');
+  });
+
+  it('reads switches as --NAME, --no-NAME and --NAME=true|false, the last one winning', () => {
+    expect(options(['--leader-elect=false']).leaderElection.enabled).toBe(false);
+    expect(options(['--no-leader-elect=false']).leaderElection.enabled).toBe(true);
+    expect(options(['--no-leader-elect', '--leader-elect']).leaderElection.enabled).toBe(true);
+    expect(options(['--leader-elect', '--no-leader-elect']).leaderElection.enabled).toBe(false);
+    expect(options(['--default-redis-tls=false'], { WASI_OPERATOR_DEFAULT_REDIS_TLS: 'true' }).config.defaultRedis.enableTLS).toBe(false);
   });
 
   it.each([
@@ -134,6 +151,8 @@ describe('parseControllerArgs', () => {
     [['--state-store-scopes=some'], '--state-store-scopes must be sharers or none'],
     [['--state-store-max-scopes=1.5'], '--state-store-max-scopes must be a positive integer'],
     [['stray'], 'stray'],
+    [['--no-concurrency'], 'unknown flag --no-concurrency'],
+    [['--no-leader-elect=maybe'], '--no-leader-elect takes no value or =true/=false, got "maybe"'],
   ])('rejects %j with a message naming the problem', (argv, text) => {
     const err = errorOf(() => parseControllerArgs(argv as string[]));
     expect(err.code).toBe('ERR_INVALID_FLAG');

@@ -113,6 +113,7 @@ describe('wasi-host fetch arguments', () => {
     [['https://example.com/app.wasm', SHA, ''], 'DEST needs a file path'],
     [['https://example.com/app.wasm', SHA, 'app.wasm', '--timeout', '0'], '--timeout needs a positive number of seconds'],
     [['https://example.com/app.wasm', SHA, 'app.wasm', '--timeout'], '--timeout needs a value'],
+    [['https://example.com/app.wasm', SHA, 'app.wasm', '--timeout', '-1'], '--timeout needs a positive number of seconds, got "-1"'],
     [['https://example.com/app.wasm', SHA, 'app.wasm', '--max-mb', '0'], '--max-mb needs a whole number from 1 to 4096'],
     [['https://example.com/app.wasm', SHA, 'app.wasm', '--max-mb', '1.5'], '--max-mb needs a whole number'],
     [['https://example.com/app.wasm', SHA, 'app.wasm', '--max-mb=1', '--max-mb=2'], '--max-mb given twice'],

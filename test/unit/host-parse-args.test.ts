@@ -78,6 +78,12 @@ describe('wasi-host command line', () => {
     });
   });
 
+  test('a flag takes the next argument as its value even when it starts with a dash', () => {
+    expect(optionsOf(['run', 'app.wasm', '--success-output', '-ok-']).successOutput).toBe('-ok-');
+    expect(usageErrorOf(['run', 'app.wasm', '--env', '-X=1'])).toContain('--env needs NAME=VALUE');
+    expect(usageErrorOf(['run', 'app.wasm', '--timeout', '-1'])).toContain('--timeout needs a positive number of seconds, got "-1"');
+  });
+
   test('everything after -- goes to the guest untouched, flags included', () => {
     expect(optionsOf(['run', 'app.wasm', '--', 'statestore', '--timeout', '--', '-h']).guestArgs).toEqual(['statestore', '--timeout', '--', '-h']);
   });

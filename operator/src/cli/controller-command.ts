@@ -2,8 +2,8 @@
 // SIGINT, then shut down gracefully. Losing the Lease ends the process (a
 // fresh start campaigns again), as controller-runtime's manager does.
 import { CONTROLLER_USAGE, parseControllerArgs, type ParsedArgs } from '../controller/config.js';
-import { createLogger } from '../controller/logger.js';
 import { startOperator } from '../controller/operator.js';
+import { createLogger } from '../util/logger.js';
 
 export async function controllerCommand(args: string[]): Promise<number> {
   let parsed: ParsedArgs;
@@ -18,7 +18,7 @@ export async function controllerCommand(args: string[]): Promise<number> {
     return 0;
   }
   const { options } = parsed;
-  const log = createLogger(options.logLevel);
+  const log = createLogger({ name: 'wasi-operator', level: options.logLevel });
 
   let finish: (code: number) => void = () => {};
   const finished = new Promise<number>((resolve) => (finish = resolve));

@@ -6,6 +6,8 @@ import { randomBytes } from 'node:crypto';
 import type { OperatorConfig } from '../api/operator-config.js';
 import type { SecretKeyRef } from '../api/wasiapp.js';
 import { WasiOperatorError } from '../util/errors.js';
+import { parseFlags, type FlagProblem } from '../util/flags.js';
+import { LOG_LEVELS, type LogLevel } from '../util/logger.js';
 
 export const DEFAULT_HOST_IMAGE = 'wasi-operator:latest';
 export const DEFAULT_REDIS_HOST = 'redis-master:6379';
@@ -35,7 +37,7 @@ export interface ControllerOptions {
   concurrency: number;
   /** How often every WasiApp is reconciled again without any event. */
   resyncPeriodSeconds: number;
-  logLevel: string;
+  logLevel: LogLevel;
 }
 
 export const CONTROLLER_USAGE = `usage: wasi-operator controller [flags]
@@ -71,30 +73,34 @@ flags (environment variable in brackets):
   --help                                this text
 `;
 
-const VALUE_FLAGS = new Set([
-  'kubeconfig',
-  'namespace',
-  'host-image',
-  'host-resources',
-  'job-deadline-allowance',
-  'state-store-scopes',
-  'state-store-max-scopes',
-  'default-redis-host',
-  'default-redis-password-secret',
-  'metrics-addr',
-  'probe-addr',
-  'leader-election-namespace',
-  'leader-election-id',
-  'leader-election-identity',
-  'lease-duration',
-  'renew-deadline',
-  'retry-period',
-  'concurrency',
-  'resync-period',
-  'log-level',
-]);
-const BOOLEAN_FLAGS = new Set(['leader-elect', 'no-leader-elect', 'default-redis-tls', 'metrics-per-app-label', 'help']);
-const LOG_LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
+const FLAGS = {
+  kubeconfig: { type: 'string' },
+  // The one flag that adds up when repeated; every other one: the last wins.
+  namespace: { type: 'string', multiple: true },
+  'host-image': { type: 'string' },
+  'host-resources': { type: 'string' },
+  'job-deadline-allowance': { type: 'string' },
+  'state-store-scopes': { type: 'string' },
+  'state-store-max-scopes': { type: 'string' },
+  'default-redis-host': { type: 'string' },
+  'default-redis-password-secret': { type: 'string' },
+  'metrics-addr': { type: 'string' },
+  'probe-addr': { type: 'string' },
+  'leader-election-namespace': { type: 'string' },
+  'leader-election-id': { type: 'string' },
+  'leader-election-identity': { type: 'string' },
+  'lease-duration': { type: 'string' },
+  'renew-deadline': { type: 'string' },
+  'retry-period': { type: 'string' },
+  concurrency: { type: 'string' },
+  'resync-period': { type: 'string' },
+  'log-level': { type: 'string' },
+  // Switches: also --no-NAME and --NAME=true|false, as their environment variables take.
+  'leader-elect': { type: 'boolean' },
+  'default-redis-tls': { type: 'boolean' },
+  'metrics-per-app-label': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
 export type ParsedArgs = { help: true } | { help: false; options: ControllerOptions };
 
@@ -102,40 +108,19 @@ function invalid(message: string): WasiOperatorError {
   return new WasiOperatorError('ERR_INVALID_FLAG', message);
 }
 
-interface RawFlags {
-  values: Map<string, string[]>;
-  booleans: Map<string, boolean>;
-}
-
-function scan(argv: string[]): RawFlags {
-  const values = new Map<string, string[]>();
-  const booleans = new Map<string, boolean>();
-  for (let i = 0; i < argv.length; i += 1) {
-    const arg = argv[i] as string;
-    if (arg === '-h') {
-      booleans.set('help', true);
-      continue;
-    }
-    if (!arg.startsWith('--')) throw invalid(`unexpected argument "${arg}"; flags start with --, see --help`);
-    const eq = arg.indexOf('=');
-    const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
-    if (BOOLEAN_FLAGS.has(name)) {
-      const text = eq === -1 ? 'true' : arg.slice(eq + 1);
-      if (text !== 'true' && text !== 'false') throw invalid(`--${name} takes no value or =true/=false, got "${text}"`);
-      booleans.set(name, text === 'true');
-      continue;
-    }
-    if (!VALUE_FLAGS.has(name)) throw invalid(`unknown flag --${name}; see --help`);
-    let value: string | undefined;
-    if (eq !== -1) value = arg.slice(eq + 1);
-    else {
-      value = argv[i + 1];
-      i += 1;
-    }
-    if (value === undefined) throw invalid(`--${name} needs a value`);
-    values.set(name, [...(values.get(name) ?? []), value]);
+function flagError(problem: FlagProblem): WasiOperatorError {
+  switch (problem.kind) {
+    case 'unknown-flag':
+      return invalid(`unknown flag ${problem.flag}; see --help`);
+    case 'missing-value':
+      return invalid(`${problem.flag} needs a value`);
+    case 'unexpected-value':
+      return invalid(`${problem.flag} takes no value or =true/=false, got "${problem.value}"`);
+    case 'unexpected-argument':
+      return invalid(`unexpected argument "${problem.value}"; flags start with --, see --help`);
+    case 'other':
+      return invalid(problem.message);
   }
-  return { values, booleans };
 }
 
 export function parseSecretKeyRef(text: string, what: string): SecretKeyRef {
@@ -199,76 +184,77 @@ export function defaultIdentity(): string {
   return `${hostname()}_${randomBytes(4).toString('hex')}`;
 }
 
-export function parseControllerArgs(argv: string[], env: NodeJS.ProcessEnv = {}): ParsedArgs {
-  const { values, booleans } = scan(argv);
-  if (booleans.get('help')) return { help: true };
-  const last = (name: string): string | undefined => values.get(name)?.at(-1);
+function isLogLevel(text: string): text is LogLevel {
+  return (LOG_LEVELS as readonly string[]).includes(text);
+}
 
-  const namespaceTexts = values.get('namespace') ?? (env.WASI_OPERATOR_NAMESPACES ? [env.WASI_OPERATOR_NAMESPACES] : []);
+export function parseControllerArgs(argv: string[], env: NodeJS.ProcessEnv = {}): ParsedArgs {
+  const { values } = parseFlags(argv, { options: FLAGS, strict: true, allowNegative: true }, { fail: flagError, switchValues: true });
+  if (values.help) return { help: true };
+
+  const namespaceTexts = values.namespace ?? (env.WASI_OPERATOR_NAMESPACES ? [env.WASI_OPERATOR_NAMESPACES] : []);
   const namespaces = [...new Set(namespaceTexts.flatMap((t) => t.split(',')).map((n) => n.trim()).filter(Boolean))];
 
-  const passwordText = last('default-redis-password-secret') ?? (env.WASI_OPERATOR_DEFAULT_REDIS_PASSWORD_SECRET || undefined);
-  const tls = booleans.get('default-redis-tls') ?? envBoolean(env.WASI_OPERATOR_DEFAULT_REDIS_TLS, 'WASI_OPERATOR_DEFAULT_REDIS_TLS');
+  const passwordText = values['default-redis-password-secret'] ?? (env.WASI_OPERATOR_DEFAULT_REDIS_PASSWORD_SECRET || undefined);
+  const tls = values['default-redis-tls'] ?? envBoolean(env.WASI_OPERATOR_DEFAULT_REDIS_TLS, 'WASI_OPERATOR_DEFAULT_REDIS_TLS');
   const config: OperatorConfig = {
-    hostImage: last('host-image') ?? (env.WASI_OPERATOR_HOST_IMAGE || DEFAULT_HOST_IMAGE),
-    defaultRedis: { host: last('default-redis-host') ?? (env.WASI_OPERATOR_DEFAULT_REDIS_HOST || DEFAULT_REDIS_HOST) },
+    hostImage: values['host-image'] ?? (env.WASI_OPERATOR_HOST_IMAGE || DEFAULT_HOST_IMAGE),
+    defaultRedis: { host: values['default-redis-host'] ?? (env.WASI_OPERATOR_DEFAULT_REDIS_HOST || DEFAULT_REDIS_HOST) },
     namespaces,
   };
-  const resourcesText = last('host-resources') ?? (env.WASI_OPERATOR_HOST_RESOURCES || undefined);
+  const resourcesText = values['host-resources'] ?? (env.WASI_OPERATOR_HOST_RESOURCES || undefined);
   if (resourcesText) config.defaultHostResources = parseHostResources(resourcesText);
-  const allowance = last('job-deadline-allowance');
+  const allowance = values['job-deadline-allowance'];
   if (allowance !== undefined) config.jobDeadlineAllowanceSeconds = positiveNumber(allowance, '--job-deadline-allowance', true);
-  const scopes = last('state-store-scopes') ?? (env.WASI_OPERATOR_STATE_STORE_SCOPES || undefined);
+  const scopes = values['state-store-scopes'] ?? (env.WASI_OPERATOR_STATE_STORE_SCOPES || undefined);
   if (scopes !== undefined) {
     if (scopes !== 'sharers' && scopes !== 'none') throw invalid(`--state-store-scopes must be sharers or none, got "${scopes}"`);
     config.stateStoreScopes = scopes;
   }
-  const maxScopes = last('state-store-max-scopes');
+  const maxScopes = values['state-store-max-scopes'];
   if (maxScopes !== undefined) config.stateStoreMaxScopes = positiveNumber(maxScopes, '--state-store-max-scopes', true);
   if (passwordText) config.defaultRedis.passwordSecretRef = parseSecretKeyRef(passwordText, '--default-redis-password-secret');
   if (tls !== undefined) config.defaultRedis.enableTLS = tls;
 
-  let leaderElect = envBoolean(env.WASI_OPERATOR_LEADER_ELECT, 'WASI_OPERATOR_LEADER_ELECT') ?? true;
-  if (booleans.has('leader-elect')) leaderElect = booleans.get('leader-elect') as boolean;
-  if (booleans.has('no-leader-elect')) leaderElect = !(booleans.get('no-leader-elect') as boolean);
+  const leaderElect = values['leader-elect'] ?? envBoolean(env.WASI_OPERATOR_LEADER_ELECT, 'WASI_OPERATOR_LEADER_ELECT') ?? true;
 
-  const leaseDurationSeconds = positiveNumber(last('lease-duration') ?? '15', '--lease-duration');
-  const renewDeadlineSeconds = positiveNumber(last('renew-deadline') ?? '10', '--renew-deadline');
-  const retryPeriodSeconds = positiveNumber(last('retry-period') ?? '2', '--retry-period');
+  const leaseDurationSeconds = positiveNumber(values['lease-duration'] ?? '15', '--lease-duration');
+  const renewDeadlineSeconds = positiveNumber(values['renew-deadline'] ?? '10', '--renew-deadline');
+  const retryPeriodSeconds = positiveNumber(values['retry-period'] ?? '2', '--retry-period');
   if (!(leaseDurationSeconds > renewDeadlineSeconds && renewDeadlineSeconds > retryPeriodSeconds)) {
     throw invalid(
       `leader election needs --lease-duration > --renew-deadline > --retry-period, got ${leaseDurationSeconds} > ${renewDeadlineSeconds} > ${retryPeriodSeconds}`,
     );
   }
 
-  const logLevel = last('log-level') ?? (env.LOG_LEVEL || 'info');
-  if (!LOG_LEVELS.has(logLevel)) throw invalid(`--log-level must be one of ${[...LOG_LEVELS].join(', ')}, got "${logLevel}"`);
+  const logLevel = values['log-level'] ?? (env.LOG_LEVEL || 'info');
+  if (!isLogLevel(logLevel)) throw invalid(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
 
   const metricsPerAppLabel =
-    booleans.get('metrics-per-app-label') ??
+    values['metrics-per-app-label'] ??
     envBoolean(env.WASI_OPERATOR_METRICS_PER_APP_LABEL, 'WASI_OPERATOR_METRICS_PER_APP_LABEL') ??
     false;
 
   const options: ControllerOptions = {
     config,
-    metricsAddr: listenAddr(last('metrics-addr') ?? env.WASI_OPERATOR_METRICS_ADDR, ':8080'),
+    metricsAddr: listenAddr(values['metrics-addr'] ?? env.WASI_OPERATOR_METRICS_ADDR, ':8080'),
     metricsPerAppLabel,
-    probeAddr: listenAddr(last('probe-addr') ?? env.WASI_OPERATOR_PROBE_ADDR, ':8081'),
+    probeAddr: listenAddr(values['probe-addr'] ?? env.WASI_OPERATOR_PROBE_ADDR, ':8081'),
     leaderElection: {
       enabled: leaderElect,
-      namespace: last('leader-election-namespace') ?? (env.POD_NAMESPACE || 'default'),
-      leaseName: last('leader-election-id') ?? DEFAULT_LEASE_NAME,
-      identity: last('leader-election-identity') ?? (env.POD_NAME || defaultIdentity()),
+      namespace: values['leader-election-namespace'] ?? (env.POD_NAMESPACE || 'default'),
+      leaseName: values['leader-election-id'] ?? DEFAULT_LEASE_NAME,
+      identity: values['leader-election-identity'] ?? (env.POD_NAME || defaultIdentity()),
       leaseDurationSeconds,
       renewDeadlineSeconds,
       retryPeriodSeconds,
     },
-    concurrency: positiveNumber(last('concurrency') ?? (env.WASI_OPERATOR_CONCURRENCY || '10'), '--concurrency', true),
-    resyncPeriodSeconds: positiveNumber(last('resync-period') ?? '300', '--resync-period'),
+    concurrency: positiveNumber(values.concurrency ?? (env.WASI_OPERATOR_CONCURRENCY || '10'), '--concurrency', true),
+    resyncPeriodSeconds: positiveNumber(values['resync-period'] ?? '300', '--resync-period'),
     logLevel,
   };
   // KUBECONFIG itself (a path list) is read by KubeConfig.loadFromDefault.
-  const kubeconfig = last('kubeconfig');
+  const kubeconfig = values.kubeconfig;
   if (kubeconfig) options.kubeconfig = kubeconfig;
   return { help: false, options };
 }

@@ -3,13 +3,13 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { OperatorConfig } from '../api/operator-config.js';
+import { createLogger, type LogLevel } from '../util/logger.js';
 import { DEFAULT_LEASE_NAME, defaultIdentity, type LeaderElectionOptions } from './config.js';
 import { Controller } from './controller.js';
 import { EventRecorder } from './events.js';
 import { startHttpServer, type HttpServer } from './http-server.js';
 import { eventSink, leaseApi, makeKubeClients } from './kube.js';
 import { LeaderElector } from './leader-election.js';
-import { createLogger } from './logger.js';
 import { METRICS_CONTENT_TYPE, OperatorMetrics } from './metrics.js';
 
 export interface StartOperatorOptions {
@@ -28,8 +28,9 @@ export interface StartOperatorOptions {
   probeAddr?: string;
   /** An `app` label on the run metrics (see OperatorMetricsOptions); default off. */
   metricsPerAppLabel?: boolean;
+  /** The operator's logger; else one of util/logger.ts at `logLevel` (default info) on stdout. */
   logger?: Logger;
-  logLevel?: string;
+  logLevel?: LogLevel;
   /** Called once if this replica loses the Lease after having led; the CLI exits then. */
   onLeadershipLost?: () => void;
   /** Backoff of failed reconciles (default 50 ms doubling to 5 min). */
@@ -60,7 +61,7 @@ export async function startOperator(options: StartOperatorOptions): Promise<Runn
     renewDeadlineSeconds: options.leaderElection?.renewDeadlineSeconds ?? 10,
     retryPeriodSeconds: options.leaderElection?.retryPeriodSeconds ?? 2,
   };
-  const log = (options.logger ?? createLogger(options.logLevel ?? 'info')).child({ identity: election.identity });
+  const log = (options.logger ?? createLogger({ name: 'wasi-operator', level: options.logLevel })).child({ identity: election.identity });
   const clients = await makeKubeClients(options);
   log.info({ apiServer: clients.api.access.server, credentials: clients.api.access.source }, 'connecting to the API server');
   const metrics = new OperatorMetrics({ perAppLabel: options.metricsPerAppLabel ?? false });

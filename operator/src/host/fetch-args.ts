@@ -2,7 +2,8 @@
 // FetchOptions, and the URL rule every download (and every redirect hop)
 // must pass. Pure and free of heavy imports, so the rule has table tests and
 // `wasi-host --help` can show the defaults without loading the downloader.
-import { usageError } from './host-errors.js';
+import { parseFlags, type FlagProblem } from '../util/flags.js';
+import { usageError, type HostError } from './host-errors.js';
 
 export const FETCH_DEFAULTS = {
   timeoutSeconds: 60,
@@ -29,7 +30,11 @@ export type ParsedFetchCommand = { kind: 'help' } | { kind: 'fetch'; options: Fe
 const FETCH_SYNOPSIS = 'wasi-host fetch URL SHA256 DEST [--timeout SECONDS] [--max-mb N]';
 const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
 const IPV4_LOOPBACK = /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
-const VALUE_FLAGS = new Set(['--timeout', '--max-mb']);
+// Both collect their values, so that a second one is refused rather than winning.
+const FLAGS = {
+  timeout: { type: 'string', multiple: true },
+  'max-mb': { type: 'string', multiple: true },
+} as const;
 
 /**
  * The loopback hosts of the CRD's rule: localhost, 127.0.0.0/8 and [::1].
@@ -83,27 +88,33 @@ function megabytes(flag: string, text: string): number {
   return value;
 }
 
+function flagError(problem: FlagProblem): HostError {
+  switch (problem.kind) {
+    case 'unknown-flag':
+      return usageError(`unknown flag ${problem.flag} for fetch; use: ${FETCH_SYNOPSIS}`);
+    case 'missing-value':
+      return usageError(`${problem.flag} needs a value`);
+    case 'unexpected-value':
+      return usageError(`${problem.flag} takes no value`);
+    case 'unexpected-argument':
+      return usageError(`unexpected argument "${problem.value}"; use: ${FETCH_SYNOPSIS}`);
+    case 'other':
+      return usageError(problem.message);
+  }
+}
+
 /** Parses the arguments after `fetch`. Every mistake is a usage error (ERR_HOST_USAGE). */
 export function parseFetchArgs(argv: readonly string[]): ParsedFetchCommand {
+  // Help wins over any mistake in the other arguments.
   if (argv.includes('--help') || argv.includes('-h')) return { kind: 'help' };
-  const positional: string[] = [];
-  const values = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith('--')) {
-      positional.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const flag = eq < 0 ? arg : arg.slice(0, eq);
-    if (!VALUE_FLAGS.has(flag)) throw usageError(`unknown flag ${flag} for fetch; use: ${FETCH_SYNOPSIS}`);
-    if (values.has(flag)) throw usageError(`${flag} given twice; give it once`);
-    let value: string;
-    if (eq >= 0) value = arg.slice(eq + 1);
-    else if (i + 1 < argv.length) value = argv[++i]!;
-    else throw usageError(`${flag} needs a value`);
-    values.set(flag, value);
-  }
+  const { values, positionals: positional } = parseFlags(argv, { options: FLAGS, strict: true, allowPositionals: true }, { fail: flagError });
+  const single = (name: keyof typeof FLAGS): string | undefined => {
+    const all = values[name];
+    if (all && all.length > 1) throw usageError(`--${name} given twice; give it once`);
+    return all?.[0];
+  };
+  const timeout = single('timeout');
+  const maxMb = single('max-mb');
 
   if (positional.length !== 3) {
     const names = ['URL', 'SHA256', 'DEST'];
@@ -120,8 +131,6 @@ export function parseFetchArgs(argv: readonly string[]): ParsedFetchCommand {
   }
   if (destination === '') throw usageError('DEST needs a file path, such as /module/app.wasm');
 
-  const timeout = values.get('--timeout');
-  const maxMb = values.get('--max-mb');
   return {
     kind: 'fetch',
     options: {

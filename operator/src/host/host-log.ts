@@ -1,32 +1,23 @@
-// The host's own diagnostics: one JSON object per line on stderr, in pino's
-// line format (level numbers, `time`, `name`, `msg`), so the Pod's log tools
-// read them like the operator's. Not pino itself: loading pino costs more
-// than starting Node (tens of ms), and `wasi-host` start-up is on every
-// guest's path. Written synchronously so lines stay ordered with the guest's.
-import { writeSync } from 'node:fs';
+// wasi-host's own diagnostics: util/logger.ts's lines, on stderr (stdout is
+// the guest's), each written before its call returns. The logger is made at
+// the first line, not at start-up: making it loads pino, which costs more
+// than starting Node, and wasi-host starts for every guest; a run that logs
+// nothing (a guest that passes) never pays for it.
+import type { Logger } from 'pino';
+import { createLogger } from '../util/logger.js';
 
-const LEVELS = { info: 30, warn: 40, error: 50 } as const;
-type Level = keyof typeof LEVELS;
+const STDERR = 2;
 
-function serializeError(err: unknown): unknown {
-  if (!(err instanceof Error)) return err;
-  const code = (err as { code?: unknown }).code;
-  return { type: err.name, message: err.message, ...(code === undefined ? {} : { code }) };
+let logger: Logger | undefined;
+
+function log(): Logger {
+  return (logger ??= createLogger({ name: 'wasi-host', destination: STDERR }));
 }
 
-function write(level: Level, fields: Record<string, unknown>, msg: string): void {
-  const record: Record<string, unknown> = { level: LEVELS[level], time: Date.now(), name: 'wasi-host' };
-  for (const [key, value] of Object.entries(fields)) record[key] = key === 'err' ? serializeError(value) : value;
-  record.msg = msg;
-  try {
-    writeSync(2, `${JSON.stringify(record)}\n`);
-  } catch {
-    // stderr is gone; there is nobody left to tell.
-  }
-}
+type Fields = Record<string, unknown>;
 
 export const hostLog = {
-  info: (fields: Record<string, unknown>, msg: string) => write('info', fields, msg),
-  warn: (fields: Record<string, unknown>, msg: string) => write('warn', fields, msg),
-  error: (fields: Record<string, unknown>, msg: string) => write('error', fields, msg),
+  info: (fields: Fields, msg: string): void => log().info(fields, msg),
+  warn: (fields: Fields, msg: string): void => log().warn(fields, msg),
+  error: (fields: Fields, msg: string): void => log().error(fields, msg),
 };
