@@ -40,6 +40,7 @@ import { hostLog } from '../../operator/src/host/host-log.js';
 import { HTTP_IMPORT_MODULE } from '../../operator/src/host/http-imports.js';
 import { OutputCapture } from '../../operator/src/host/output-capture.js';
 import { instantiateGuest } from '../../operator/src/host/run-guest.js';
+import { eventually } from '../helpers/eventually.js';
 import { tableResolver } from './fake-resolver.js';
 import { startFuzzServers, type FuzzServers } from './fuzz-servers.js';
 import * as gen from './inputs.js';
@@ -138,15 +139,6 @@ export function sequenceSeed(seed: number, sequence: number): number {
 interface Region {
   readonly start: number;
   readonly length: number;
-}
-
-async function until(condition: () => boolean, limitMs: number): Promise<boolean> {
-  const deadline = Date.now() + limitMs;
-  while (!condition()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-  return true;
 }
 
 function inside(ptr: number, len: number, size: number): boolean {
@@ -367,7 +359,8 @@ export class HostImportsFuzzer {
       if (failures.length > 0 && stopAtFirst) break;
     }
     // Guest exit: nothing of any guest may keep a socket open.
-    const settled = await until(() => this.#servers.allowed.open + this.#servers.raw.open === 0, 10_000);
+    const allClosed = (): boolean => this.#servers.allowed.open + this.#servers.raw.open === 0;
+    const settled = await eventually('every socket to the servers closed', allClosed, { timeoutMs: 10_000, intervalMs: 2 }).then(() => true, () => false);
     if (!settled) {
       failures.push({
         property: 'sockets-closed-at-end', seed: options.seed, sequence: -1, step: -1, trace: [],
@@ -611,9 +604,9 @@ export class HostImportsFuzzer {
       model.closed.delete(handle);
     }
     // Every request the call made is over at the server: answered, or its socket cut.
-    if (!(await until(() => this.#servers.allowed.inFlight === 0, SETTLE_LIMIT_MS))) {
-      fail('sockets-settle', `${this.#servers.allowed.inFlight} requests still in flight at the server ${SETTLE_LIMIT_MS} ms after req returned ${code}`);
-    }
+    await eventually('no request in flight at the server', () => this.#servers.allowed.inFlight === 0, { timeoutMs: SETTLE_LIMIT_MS, intervalMs: 2 }).catch(() =>
+      fail('sockets-settle', `${this.#servers.allowed.inFlight} requests still in flight at the server ${SETTLE_LIMIT_MS} ms after req returned ${code}`),
+    );
     return code;
   }
 

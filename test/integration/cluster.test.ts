@@ -5,13 +5,13 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { ApiextensionsV1Api, CoreV1Api, CustomObjectsApi, type V1OwnerReference } from '@kubernetes/client-node';
 import { clusterStatus, startCluster, stopCluster, type ClusterHandle } from '../../dev/cluster/cluster.js';
 import { isRunning } from '../../dev/cluster/processes.js';
 import { readState } from '../../dev/cluster/state-file.js';
 import { clusterPaths, COMPONENTS } from '../../dev/cluster/state-dir.js';
+import { eventually } from '../helpers/eventually.js';
 
 const START_TIMEOUT_MS = 240_000;
 const quiet = () => undefined;
@@ -53,15 +53,6 @@ function processExists(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-async function eventually(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await sleep(200);
-  }
-  return check();
 }
 
 describe('a cluster started with startCluster', () => {
@@ -107,27 +98,31 @@ describe('a cluster started with startCluster', () => {
     expect(status.components.map((c) => [c.name, c.pid, c.running])).toEqual(COMPONENTS.map((name) => [name, cluster.pids[name], true]));
   });
 
-  async function childIsDeletedWithItsOwner(owner: V1OwnerReference, deleteOwner: () => Promise<unknown>): Promise<boolean> {
+  /** Creates a child of `owner`, deletes the owner and waits up to 60 s for the garbage collector to delete the child. */
+  async function expectChildDeletedWithItsOwner(owner: V1OwnerReference, deleteOwner: () => Promise<unknown>): Promise<void> {
     const core = cluster.kubeConfig().makeApiClient(CoreV1Api);
     const namespace = 'default';
     const child = await core.createNamespacedConfigMap({ namespace, body: { metadata: { generateName: 'child-', ownerReferences: [owner] } } });
     await deleteOwner();
-    return eventually(async () => {
-      try {
-        await core.readNamespacedConfigMap({ name: child.metadata!.name!, namespace });
-        return false;
-      } catch (err) {
-        return (err as { code?: number }).code === 404;
-      }
-    }, 60_000);
+    await eventually(
+      `the garbage collector to delete ConfigMap ${child.metadata!.name!} of ${owner.kind} ${owner.name}`,
+      async () => {
+        try {
+          await core.readNamespacedConfigMap({ name: child.metadata!.name!, namespace });
+          return false;
+        } catch (err) {
+          return (err as { code?: number }).code === 404;
+        }
+      },
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
   }
 
   test("the garbage collector deletes a deleted owner's children", async () => {
     const core = cluster.kubeConfig().makeApiClient(CoreV1Api);
     const owner = await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { generateName: 'owner-' } } });
     const ref = { apiVersion: 'v1', kind: 'ConfigMap', name: owner.metadata!.name!, uid: owner.metadata!.uid!, controller: true };
-    const deleted = await childIsDeletedWithItsOwner(ref, () => core.deleteNamespacedConfigMap({ name: ref.name, namespace: 'default' }));
-    expect(deleted).toBe(true);
+    await expectChildDeletedWithItsOwner(ref, () => core.deleteNamespacedConfigMap({ name: ref.name, namespace: 'default' }));
   });
 
   test('the garbage collector also follows owners that are custom resources from the installed CRDs', async () => {
@@ -138,8 +133,7 @@ describe('a cluster started with startCluster', () => {
       body: { apiVersion: 'cluster-test.wasi-operator.dev/v1', kind: 'Widget', metadata: { generateName: 'widget-' }, spec: { size: 1 } },
     })) as { metadata: { name: string; uid: string } };
     const ref = { apiVersion: 'cluster-test.wasi-operator.dev/v1', kind: 'Widget', name: owner.metadata.name, uid: owner.metadata.uid, controller: true };
-    const deleted = await childIsDeletedWithItsOwner(ref, () => custom.deleteNamespacedCustomObject({ ...widget, name: ref.name }));
-    expect(deleted).toBe(true);
+    await expectChildDeletedWithItsOwner(ref, () => custom.deleteNamespacedCustomObject({ ...widget, name: ref.name }));
   });
 });
 
@@ -155,7 +149,7 @@ describe('crash recovery and down', () => {
     const crashed = await startCluster({ stateDir, crdDir: false, progress: quiet });
     // A crash: the API server dies, its etcd keeps the port and the data-dir lock.
     process.kill(crashed.pids['kube-apiserver'], 'SIGKILL');
-    expect(await eventually(async () => !processExists(crashed.pids['kube-apiserver']), 10_000)).toBe(true);
+    await eventually('the killed kube-apiserver to be gone', () => !processExists(crashed.pids['kube-apiserver']), { timeoutMs: 10_000, intervalMs: 200 });
     expect((await clusterStatus(stateDir)).phase).toBe('degraded');
 
     const fresh = await startCluster({ stateDir, crdDir: false, progress: quiet });

@@ -56,10 +56,10 @@ test('the Components informer restarts after its CRD was deleted and re-created'
       await createUserComponent(c, namespace, 'later', 'later:6379');
       return true;
     },
-    30_000,
+    { timeoutMs: 30_000 },
   );
   // The informer's backoff is at most 30 s; the Component's add event wakes the app.
-  await eventually('pod of waits', async () => (await podsOf(c, namespace, 'waits')).length === 1, 60_000);
+  await eventually('pod of waits', async () => (await podsOf(c, namespace, 'waits')).length === 1, { timeoutMs: 60_000 });
   // The status is written after the Pod is applied: wait until it no longer says ComponentNotFound.
   const store = await eventually('StateStoreReady after the Component appeared', async () => {
     const condition = (await getApp(c, namespace, 'waits')).status?.conditions?.find((x) => x.type === 'StateStoreReady');

@@ -66,7 +66,7 @@ async function nextPod(namespace: string, app: string, exclude: ReadonlySet<stri
   return eventually(
     `a new pod of ${app}`,
     async () => (await podsOf(c, namespace, app)).find((p) => !exclude.has(p.metadata!.name!) && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed'),
-    timeoutMs,
+    { timeoutMs },
   );
 }
 
@@ -82,7 +82,7 @@ async function finished(namespace: string, name: string, phase: 'Succeeded' | 'F
     const app = await getApp(c, namespace, name);
     const s = app.status;
     return s?.phase === phase && (s.succeededRuns ?? 0) + (s.failedRuns ?? 0) === runs && app;
-  }, 90_000);
+  }, { timeoutMs: 90_000 });
 }
 
 test('retries: a guest that fails twice then passes, with retries: 2, is one run of three attempts', async () => {
@@ -146,7 +146,7 @@ test('a TTL removes the finished Job and its Pod; the WasiApp keeps the result a
   await createApp(c, namespace, 'brief', { ...NO_DAPR, ttlSecondsAfterFinished: 0 });
   await setHostState(c, await nextPod(namespace, 'brief'), 'Succeeded', terminatedWith(PASS, 0));
   await finished(namespace, 'brief', 'Succeeded');
-  await eventually('the Job and Pod gone', async () => (await jobsOf(c, namespace, 'brief')).length === 0 && (await podsOf(c, namespace, 'brief')).length === 0, 60_000);
+  await eventually('the Job and Pod gone', async () => (await jobsOf(c, namespace, 'brief')).length === 0 && (await podsOf(c, namespace, 'brief')).length === 0, { timeoutMs: 60_000 });
   const reconciled = operator.metrics.reconcileCount('success');
   await eventually('several resyncs', async () => operator!.metrics.reconcileCount('success') >= reconciled + 6);
   expect(await jobsOf(c, namespace, 'brief')).toHaveLength(0);

@@ -75,13 +75,13 @@ test('two apps with the default store share one Component, kept for the second w
   const handedOn = await eventually('the Component scoped to beta alone', async () => {
     const component = await componentNamed(namespace, 'statestore');
     return component?.scopes?.length === 1 && component;
-  }, 60_000);
+  }, { timeoutMs: 60_000 });
   expect(handedOn.metadata.uid).toBe(shared.metadata.uid);
   expect(handedOn.scopes).toEqual(['beta-id']);
   expect(await podsOf(c, namespace, 'beta')).toHaveLength(1);
 
   await deleteApp(c, namespace, 'beta');
-  await eventually('the Component deleted', async () => (await listComponents(c, namespace)).length === 0, 30_000);
+  await eventually('the Component deleted', async () => (await listComponents(c, namespace)).length === 0, { timeoutMs: 30_000 });
 });
 
 test('the last sharer deleted while the operator is down: its Component is deleted when the operator starts again', async () => {
@@ -97,7 +97,7 @@ test('the last sharer deleted while the operator is down: its Component is delet
   expect(await componentNamed(namespace, 'statestore')).toBeDefined();
 
   operator = await runOperator(cluster.kc);
-  await eventually('the Component deleted', async () => (await componentNamed(namespace, 'statestore')) === undefined, 30_000);
+  await eventually('the Component deleted', async () => (await componentNamed(namespace, 'statestore')) === undefined, { timeoutMs: 30_000 });
 });
 
 test('a Component made with one owner reference per sharer (before 0.2) loses them at its next apply and is kept', async () => {
@@ -214,14 +214,14 @@ test('a burst of apps joining one store: every app gets its Pod and a place in t
   const apps = [];
   for (const name of names) apps.push(await createApp(c, namespace, name));
 
-  await eventually('a Pod for every app', async () => (await c.core.listNamespacedPod({ namespace })).items.length === APPS, 60_000);
+  await eventually('a Pod for every app', async () => (await c.core.listNamespacedPod({ namespace })).items.length === APPS, { timeoutMs: 60_000 });
   const component = await eventually(
     'the Component scoped to every app',
     async () => {
       const found = await componentNamed(namespace, 'statestore');
       return found?.scopes?.length === APPS && found;
     },
-    30_000,
+    { timeoutMs: 30_000 },
   );
   expect(component.scopes).toEqual([...names].sort());
   expect(apps).toHaveLength(APPS);

@@ -39,8 +39,7 @@ test(`${SHARERS} apps share one store: every one gets StateStoreReady=True and i
       const [found] = await listComponents(c, namespace);
       return found?.scopes?.length === SHARERS && found;
     },
-    600_000,
-    2000,
+    { timeoutMs: 600_000, intervalMs: 2000 },
   );
   expect(component.metadata.ownerReferences).toBeUndefined();
   expect(JSON.stringify(component).length).toBeLessThan(ETCD_REQUEST_LIMIT / 10);
@@ -61,8 +60,7 @@ test(`${SHARERS} apps share one store: every one gets StateStoreReady=True and i
       } while (_continue);
       return ready === SHARERS;
     },
-    600_000,
-    10_000,
+    { timeoutMs: 600_000, intervalMs: 10_000 },
   );
   const jobs = await c.batch.listNamespacedJob({ namespace });
   expect(jobs.items).toHaveLength(SHARERS);

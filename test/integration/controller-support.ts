@@ -1,6 +1,5 @@
 // Shared by the controller's integration tests: run the operator in-process
 // against a test cluster, make WasiApps, play the kubelet, poll with deadlines.
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   BatchV1Api,
   CoreV1Api,
@@ -168,21 +167,6 @@ export async function inParallel<T>(items: readonly T[], concurrency: number, wo
   );
 }
 
-/** Polls `probe` until it returns a value other than undefined/false, or fails with the last reason after the deadline. */
-export async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000, intervalMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-      last = undefined;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String((last as Error).message ?? last)}` : ''}`);
-    }
-    await sleep(intervalMs);
-  }
-}
+// The one polling helper of the tests (test/helpers/eventually.ts), here too because most
+// controller tests import everything they need from this file.
+export { eventually } from '../helpers/eventually.js';

@@ -91,7 +91,7 @@ test('demo: the operator from our chart runs the seed WasiApp on the real node, 
       const found = await core.readNamespace({ name: namespace }).catch(() => undefined);
       return found === undefined || found.status?.phase === 'Terminating';
     },
-    30_000,
+    { timeoutMs: 30_000 },
   );
 }, NODE_START_TIMEOUT_MS + DEMO_TIMEOUT_MS);
 

@@ -415,7 +415,7 @@ describe('helm install, watching every namespace', () => {
           const errors = (await eventsFor(c, appNamespace, 'no-create')).filter((e) => e.reason === 'ReconcileError');
           return (errors[0]?.count ?? 0) > 1 && errors;
         },
-        30_000,
+        { timeoutMs: 30_000 },
       );
       expect(repeated).toHaveLength(1);
     } finally {
@@ -423,7 +423,7 @@ describe('helm install, watching every namespace', () => {
       await rbac.replaceClusterRole({ name: RELEASE, body: { ...current, rules: original.rules } });
     }
     // The retry (exponential backoff) succeeds with the chart's rules back.
-    await eventually('the Pod of no-create', async () => (await podsOf(c, appNamespace, 'no-create')).length === 1, 120_000);
+    await eventually('the Pod of no-create', async () => (await podsOf(c, appNamespace, 'no-create')).length === 1, { timeoutMs: 120_000 });
   }, 180_000);
 
   test('grants nothing beyond what the operator uses', async () => {

@@ -110,7 +110,7 @@ describe('helm install on the local cluster’s real node', () => {
     const lease = await eventually(
       'a replica to take the Lease',
       () => node.kc.makeApiClient(CoordinationV1Api).readNamespacedLease({ name: `${RELEASE}-leader`, namespace: releaseNamespace }).catch(() => undefined),
-      60_000,
+      { timeoutMs: 60_000 },
     );
     expect(pods.map((p) => p.metadata!.name)).toContain(lease.spec?.holderIdentity);
   }, 240_000);
@@ -131,7 +131,7 @@ describe('helm install on the local cluster’s real node', () => {
         const app = JSON.parse(await kubectl(['get', 'wasiapp', 'seed', '-n', appNamespace, '-o', 'json'])) as { status?: AppStatus };
         return ['Succeeded', 'Failed'].includes(app.status?.phase ?? '') && app.status;
       },
-      180_000,
+      { timeoutMs: 180_000 },
     );
     expect(status).toMatchObject({ phase: 'Succeeded', result: { passed: true } });
     expect(status.result?.output).toContain('Test successfully!');
@@ -199,7 +199,7 @@ describe('helm install on the local cluster’s real node', () => {
         const current = await core.readNamespacedPod({ name: pod!.metadata!.name!, namespace: releaseNamespace });
         return (current.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1 && isReady(current) && current;
       },
-      90_000,
+      { timeoutMs: 90_000 },
     );
     expect(restarted.status!.containerStatuses![0]!.lastState?.terminated).toMatchObject({ exitCode: 137 });
     const previous = await kubectl(['logs', '-n', releaseNamespace, pod!.metadata!.name!, '--previous']);
@@ -209,6 +209,6 @@ describe('helm install on the local cluster’s real node', () => {
   test('helm uninstall deletes the operator’s Pods', async () => {
     await helm.run(['uninstall', RELEASE, '-n', releaseNamespace, '--wait']);
     installed = false;
-    await eventually('the operator Pods gone', async () => (await operatorPods()).length === 0, 90_000);
+    await eventually('the operator Pods gone', async () => (await operatorPods()).length === 0, { timeoutMs: 90_000 });
   }, 120_000);
 });

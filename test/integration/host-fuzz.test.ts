@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { describeFailure, fuzzHostImports } from '../fuzz/host-imports-fuzz.js';
 import { startFuzzServers, type FuzzServers } from '../fuzz/fuzz-servers.js';
 import { randomGuest } from '../fuzz/random-guest.js';
+import { eventually } from '../helpers/eventually.js';
 import { runWasiHost } from '../helpers/wasi-host.js';
 
 const SEED = 20261205;
@@ -65,17 +66,8 @@ describe('a real wasi-host process on a random guest', () => {
       if (guest.ending.kind === 'exit' && guest.ending.code !== 0) expect(run.exitCode).toBe(guest.ending.code);
       expect(servers.denied.accepted).toBe(0);
       // The process is gone: so is every socket it had to the servers.
-      await expect(until(() => servers.allowed.open + servers.raw.open === 0)).resolves.toBe(true);
+      await eventually('every socket of the guest to the fuzz servers closed', () => servers.allowed.open + servers.raw.open === 0, { timeoutMs: 10_000, intervalMs: 10 });
     },
     30_000,
   );
 });
-
-async function until(condition: () => boolean, limitMs = 10_000): Promise<boolean> {
-  const deadline = Date.now() + limitMs;
-  while (!condition()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  return true;
-}

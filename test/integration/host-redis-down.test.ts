@@ -3,6 +3,7 @@
 // daprd said), nothing hangs, and once Redis is back on the same port a later
 // run passes with its state in Redis. Real daprd, real redis-server.
 import { startDaprd, type TestDaprd } from '../helpers/daprd.js';
+import { eventually } from '../helpers/eventually.js';
 import { redisHashGet, startRedis, type TestRedis } from '../helpers/redis.js';
 import { guestModule, runWasiHost } from '../helpers/wasi-host.js';
 
@@ -23,16 +24,6 @@ async function startRedisOnPort(): Promise<TestRedis> {
 async function killRedis(redis: TestRedis): Promise<void> {
   redis.process.child.kill('SIGKILL');
   await redis.stop();
-}
-
-async function poll<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 beforeAll(async () => {
@@ -74,10 +65,10 @@ test('Redis killed while a guest saves state: that run fails with StateStoreUnav
   let run: Awaited<typeof running>;
   try {
     // daprd reconnects to the new Redis on its own; the guest's saves reach it.
-    await poll('the guest\'s first saves in Redis', async () => {
+    await eventually('the guest\'s first saves in Redis', async () => {
       const saved = Number(await redisHashGet(redis.port, `${APP_ID}||loop`, 'data'));
       return saved >= 3 ? saved : undefined;
-    }, 60_000);
+    }, { timeoutMs: 60_000, intervalMs: 50 });
     await killRedis(redis);
   } finally {
     run = await running;

@@ -72,7 +72,7 @@ test('only the Lease holder reconciles; stopping it hands over to the standby', 
   await leader.stop();
   // Stopped replicas hand the Lease back, so this is quicker than the lease duration; a
   // crashed one would be replaced once its lease ran out.
-  await eventually('the standby to take over', async () => (await holder(namespace)) === standby.identity, LEASE_DURATION_SECONDS * 1000 + 2000);
+  await eventually('the standby to take over', async () => (await holder(namespace)) === standby.identity, { timeoutMs: LEASE_DURATION_SECONDS * 1000 + 2000 });
   await eventually('new leader ready', async () => standby.isLeader() && standby.isReady());
 
   await createApp(c, namespace, 'two', { dapr: { enabled: false } });
@@ -109,7 +109,7 @@ test('a Lease left by a crashed holder is taken once it expires; a leader that s
   });
   operators.push(operator);
   expect(operator.isLeader()).toBe(false);
-  await eventually('the expired lease to be taken', async () => (await holder(namespace)) === 'replica-c', LEASE_DURATION_SECONDS * 1000 * 3);
+  await eventually('the expired lease to be taken', async () => (await holder(namespace)) === 'replica-c', { timeoutMs: LEASE_DURATION_SECONDS * 1000 * 3 });
   await eventually('leading', async () => operator.isLeader());
   const lease = await coordination.readNamespacedLease({ name: 'wasi-operator-leader', namespace });
   expect(lease.spec?.leaseTransitions).toBe(1);

@@ -36,7 +36,7 @@ async function finished(namespace: string, name: string): Promise<WasiApp> {
       const app = await getApp(clients, namespace, name);
       return ['Succeeded', 'Failed'].includes(app.status?.phase ?? '') && app;
     },
-    APP_TIMEOUT_MS,
+    { timeoutMs: APP_TIMEOUT_MS },
   );
 }
 

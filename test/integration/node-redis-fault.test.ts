@@ -77,8 +77,7 @@ async function redisReady(): Promise<void> {
       await redisGet('wasi-operator-test||ping');
       return true;
     },
-    REDIS_TIMEOUT_MS,
-    500,
+    { timeoutMs: REDIS_TIMEOUT_MS, intervalMs: 500 },
   );
 }
 
@@ -103,8 +102,7 @@ async function killRedis(): Promise<void> {
   await eventually(
     'the Redis Pod to be gone',
     async () => (await core.listNamespacedPod({ namespace: CLUSTER_REDIS.namespace, labelSelector: selector })).items.length === 0,
-    60_000,
-    500,
+    { timeoutMs: 60_000, intervalMs: 500 },
   );
 }
 
@@ -133,8 +131,7 @@ async function finished(name: string, timeoutMs: number): Promise<WasiApp> {
       const app = await getApp(clients, namespace, name);
       return ['Succeeded', 'Failed'].includes(app.status?.phase ?? '') && app;
     },
-    timeoutMs,
-    500,
+    { timeoutMs, intervalMs: 500 },
   );
 }
 
@@ -167,8 +164,7 @@ test('Redis killed while three apps save state: each ends Failed with StateStore
         const saved = Number((await redisGet(`${name}||${loopKey()}`))?.replace(/"/g, ''));
         return saved >= 1;
       },
-      START_TIMEOUT_MS,
-      500,
+      { timeoutMs: START_TIMEOUT_MS, intervalMs: 500 },
     );
   }
   process.stderr.write(`[node-redis-fault] all ${SAVERS.length} apps saving after ${Date.now() - started} ms\n`);

@@ -52,7 +52,7 @@ async function finished(namespace: string, name: string): Promise<WasiApp> {
       const app = await getApp(clients, namespace, name);
       return ['Succeeded', 'Failed'].includes(app.status?.phase ?? '') && app;
     },
-    APP_TIMEOUT_MS,
+    { timeoutMs: APP_TIMEOUT_MS },
   );
 }
 
@@ -90,7 +90,7 @@ test('a module ConfigMap created after the WasiApp: the Pod waits for it (Failed
       const list = (await core.listNamespacedEvent({ namespace })).items as CoreV1Event[];
       return list.some((e) => e.reason === 'FailedMount') && list;
     },
-    60_000,
+    { timeoutMs: 60_000 },
   );
   // The kubelet says either, depending on whether its ConfigMap watch had synced when it tried.
   expect(events.find((e) => e.reason === 'FailedMount')?.message).toMatch(/volume "module".*(not found|failed to sync configmap cache)/);

@@ -149,8 +149,7 @@ async function expectEachAppRunOnce(namespace: string, count: number, timeoutMs 
       );
       return listed.length === count && done.length === count && listed;
     },
-    timeoutMs,
-    1000,
+    { timeoutMs, intervalMs: 1000 },
   );
   const jobs = (await c.batch.listNamespacedJob({ namespace })).items.filter((job) => !job.metadata?.deletionTimestamp);
   const jobsByApp = new Map<string, string[]>();
@@ -172,7 +171,7 @@ async function passEveryRun(namespace: string): Promise<void> {
   const pods = await eventually(`the Job controller's ${BURST} Pods`, async () => {
     const items = (await c.core.listNamespacedPod({ namespace })).items.filter((pod) => !pod.metadata?.deletionTimestamp);
     return items.length === BURST && items;
-  }, 120_000, 500);
+  }, { timeoutMs: 120_000, intervalMs: 500 });
   await inParallel(pods, 8, (pod) => setHostState(c, pod, 'Succeeded', terminatedWith(PASS, 0)));
 }
 
@@ -218,8 +217,7 @@ test(`an operator SIGKILLed three times during a burst of ${BURST} apps, and sta
       const apps = await listApps(namespace);
       return apps.every((app) => app.status?.phase === 'Succeeded' && app.status.succeededRuns === 1 && app.status.result?.passed === true);
     },
-    180_000,
-    1000,
+    { timeoutMs: 180_000, intervalMs: 1000 },
   );
 }, 600_000);
 
@@ -232,13 +230,13 @@ test(`with the API server stopped for 10 s during a burst of ${BURST} apps the o
   await createBurst(namespace, 0, BURST / 2);
   const apiserver = await stopComponent(cluster, 'kube-apiserver');
   const stoppedAt = Date.now();
-  await eventually('/readyz 503 while the API server is away', async () => (await readyzStatus(probePort)) === 503, 8000, 100);
+  await eventually('/readyz 503 while the API server is away', async () => (await readyzStatus(probePort)) === 503, { timeoutMs: 8000, intervalMs: 100 });
   await sleep(Math.max(0, 10_000 - (Date.now() - stoppedAt)));
   expect(await readyzStatus(probePort)).toBe(503);
   await apiserver.start();
 
   await createBurst(namespace, BURST / 2, BURST);
-  await eventually('/readyz 200 again', async () => (await readyzStatus(probePort)) === 200, 60_000, 200);
+  await eventually('/readyz 200 again', async () => (await readyzStatus(probePort)) === 200, { timeoutMs: 60_000, intervalMs: 200 });
   await expectEachAppRunOnce(namespace, BURST);
 
   // Each informer listed at start and at most once since: the restarted server's watch cache may
@@ -254,14 +252,14 @@ test(`etcd compacted during a burst of ${BURST} apps: watches that resume from a
   const namespace = namespaces.compacted;
   operator = await runOperator(cluster.kc, { probeAddr: '127.0.0.1:0', metricsAddr: '127.0.0.1:0', concurrency: 10 });
   const creating = createBurst(namespace, 0, BURST);
-  await eventually('a quarter of the burst created', async () => (await listApps(namespace)).length >= BURST / 4, 60_000, 200);
+  await eventually('a quarter of the burst created', async () => (await listApps(namespace)).length >= BURST / 4, { timeoutMs: 60_000, intervalMs: 200 });
   // Compaction alone does not disturb a running watch (the API server's watch cache serves it) ...
   await compactEtcd(cluster);
   const before = await listCounts(operator.metricsPort!);
   expect(totalLists(before.wasiapps)).toBe(1);
 
   // ... but a watch that must resume does: the API server restarts, the resourceVersions are compacted.
-  await eventually('half of the burst created', async () => (await listApps(namespace)).length >= BURST / 2, 60_000, 200);
+  await eventually('half of the burst created', async () => (await listApps(namespace)).length >= BURST / 2, { timeoutMs: 60_000, intervalMs: 200 });
   const apiserver = await stopComponent(cluster, 'kube-apiserver');
   const revision = await compactEtcd(cluster);
   expect(revision).toBeGreaterThan(0);
@@ -289,14 +287,14 @@ test(`leader failover during a burst of ${BURST} apps: the leader SIGKILLed, the
   await untilReady(b);
 
   const creating = createBurst(namespace, 0, BURST);
-  await eventually('a tenth of the burst with a run', async () => (await c.batch.listNamespacedJob({ namespace })).items.length >= BURST / 10, 60_000, 100);
+  await eventually('a tenth of the burst with a run', async () => (await c.batch.listNamespacedJob({ namespace })).items.length >= BURST / 10, { timeoutMs: 60_000, intervalMs: 100 });
   // replica-a started first and holds the Lease; a crash never hands it back.
   a.proc.child.kill('SIGKILL');
   await a.proc.exited;
   const jobsAtCrash = (await c.batch.listNamespacedJob({ namespace })).items.length;
   expect(jobsAtCrash).toBeLessThan(BURST);
   await creating;
-  await eventually('replica-b to take the expired Lease', async () => (await holder()) === 'replica-b', 15_000, 200);
+  await eventually('replica-b to take the expired Lease', async () => (await holder()) === 'replica-b', { timeoutMs: 15_000, intervalMs: 200 });
 
   await expectEachAppRunOnce(namespace, BURST);
   const events = (await c.core.listNamespacedEvent({ namespace })).items.filter((event) => event.involvedObject.kind === 'WasiApp');

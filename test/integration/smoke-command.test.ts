@@ -68,7 +68,7 @@ test("with the operator running: exit 0, the guest's output, its state in Redis,
   expect(run.stdout).toContain('Test successfully!');
   expect(run.stdout).toMatch(/PASSED: the operator ran WasiApp wasi-smoke-\w+\/seed/);
   expect(await redisGet('seed||weapon')).toBe('"Death Star"');
-  await eventually('the smoke namespace to be gone or going', async () => (await smokeNamespaces()).length === 0, 30_000);
+  await eventually('the smoke namespace to be gone or going', async () => (await smokeNamespaces()).length === 0, { timeoutMs: 30_000 });
 }, 200_000);
 
 test("an app that fails: exit 1 with the Succeeded condition's reason and the app's events", async () => {

@@ -4,6 +4,7 @@ import { afterEach, jest } from '@jest/globals';
 import type { CoreV1Api, CoreV1Event } from '@kubernetes/client-node';
 import pino from 'pino';
 import { EventRecorder } from '../../operator/src/controller/events.js';
+import { eventually } from '../helpers/eventually.js';
 
 const log = pino({ level: 'silent' });
 const app = { apiVersion: 'wasi-operator.dev/v1alpha1', kind: 'WasiApp', metadata: { name: 'app', namespace: 'ns', uid: 'u1' } };
@@ -46,14 +47,6 @@ afterEach(() => {
   jest.useRealTimers();
 });
 
-async function until(check: () => boolean): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 test('writes an event with its reason, type, message and the involved object', async () => {
   const endpoint = eventsEndpoint();
   const recorder = new EventRecorder(endpoint.api, { instance: 'op-1', log });
@@ -71,13 +64,15 @@ test('writes an event with its reason, type, message and the involved object', a
 });
 
 test('an identical event within the window is not written again: it counts on the first one', async () => {
+  jest.useFakeTimers();
   const endpoint = eventsEndpoint();
   const recorder = new EventRecorder(endpoint.api, { instance: 'op-1', log, patchIntervalMs: 50 });
   recorder.warning(app, 'Failed', 'Trap: unreachable');
   recorder.warning(app, 'Failed', 'Trap: unreachable');
   recorder.warning(app, 'Failed', 'Timeout: 30 s');
   recorder.warning(app, 'Failed', 'Trap: unreachable');
-  await until(() => endpoint.patches.length === 1);
+  await jest.advanceTimersByTimeAsync(50);
+  expect(endpoint.patches).toHaveLength(1);
   await recorder.flush();
   expect(endpoint.written.map((e) => e.message)).toEqual(['Trap: unreachable', 'Timeout: 30 s']);
   expect(endpoint.patches).toEqual([{ name: endpoint.written[0]!.metadata!.name, body: { count: 3, lastTimestamp: expect.any(Date) } }]);
@@ -138,11 +133,16 @@ test('holds events while holdWhile says so, and writes them once it no longer do
   expect(recorder.waiting).toBe(0);
 });
 
-test('never holds an event longer than maxHoldMs', async () => {
+test('never holds an event longer than maxHoldMs (and one 100 ms hold poll), though holdWhile still says so', async () => {
+  jest.useFakeTimers();
   const endpoint = eventsEndpoint();
-  const recorder = new EventRecorder(endpoint.api, { instance: 'op-1', log, holdWhile: () => true, maxHoldMs: 150 });
+  const recorder = new EventRecorder(endpoint.api, { instance: 'op-1', log, holdWhile: () => true, maxHoldMs: 1000 });
   recorder.normal(app, 'PodCreated', 'created pod app-g1');
-  await until(() => endpoint.written.length === 1);
+  await jest.advanceTimersByTimeAsync(999);
+  expect(endpoint.written).toEqual([]);
+  await jest.advanceTimersByTimeAsync(1 + 100);
+  expect(endpoint.written).toHaveLength(1);
+  expect(recorder.waiting).toBe(0);
 });
 
 test('flush writes held events too', async () => {
@@ -160,10 +160,14 @@ test('keeps at most maxInFlight writes open and drops the oldest beyond maxBackl
   // 2 in flight (g0, g1), 3 waiting (g4..g6): g2 and g3 were dropped.
   expect(recorder.waiting).toBe(5);
   const flushed = recorder.flush();
-  await until(() => {
-    endpoint.release();
-    return recorder.waiting === 0;
-  });
+  await eventually(
+    'every held write released',
+    () => {
+      endpoint.release();
+      return recorder.waiting === 0;
+    },
+    { timeoutMs: 5000, intervalMs: 5 },
+  );
   await flushed;
   expect(endpoint.maxInFlight()).toBe(2);
   expect(endpoint.written.map((e) => e.message)).toEqual(['created pod app-g0', 'created pod app-g1', 'created pod app-g4', 'created pod app-g5', 'created pod app-g6']);

@@ -1,6 +1,7 @@
 import { jest } from '@jest/globals';
 import { WorkQueue } from '../../operator/src/controller/workqueue.js';
 import { runWorkers, type ReconcileOutcome } from '../../operator/src/controller/workers.js';
+import { eventually } from '../helpers/eventually.js';
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;
@@ -8,13 +9,8 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
   return { promise, resolve };
 }
 
-async function until(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
+/** For `eventually`: reconciles started by promise callbacks alone, no timer involved, come within a few ms. */
+const soon = { timeoutMs: 5000, intervalMs: 2 };
 
 /** Lets every promise callback and I/O turn that is already due run: what "nothing else happened" means here. */
 async function settle(): Promise<void> {
@@ -218,13 +214,13 @@ describe('runWorkers', () => {
     });
     queue.add('ns/a');
     queue.add('ns/b');
-    await until(() => calls.length === 2, 'two reconciles');
+    await eventually('two reconciles', () => calls.length === 2, soon);
     queue.add('ns/a');
     queue.add('ns/a');
     await settle();
     expect(calls).toEqual(['ns/a', 'ns/b']);
     release.resolve();
-    await until(() => calls.length === 3, 'the rerun of ns/a');
+    await eventually('the rerun of ns/a', () => calls.length === 3, soon);
     expect(calls[2]).toBe('ns/a');
     expect(maxSameKey).toBe(1);
     expect(maxTotal).toBe(2);
@@ -232,38 +228,63 @@ describe('runWorkers', () => {
     await workers.done;
   });
 
-  it('retries a failing key with backoff until it succeeds, then forgets its failures', async () => {
-    const queue = new WorkQueue({ baseDelayMs: 1, maxDelayMs: 10 });
-    const outcomes: ReconcileOutcome[] = [];
-    let attempts = 0;
-    const workers = runWorkers(
-      queue,
-      1,
-      async () => {
-        attempts += 1;
-        if (attempts < 4) throw new Error('transient');
-      },
-      { onReconciled: (_key, outcome) => outcomes.push(outcome) },
-    );
-    queue.add('ns/a');
-    await until(() => outcomes.length === 4, 'four attempts');
-    expect(outcomes).toEqual(['error', 'error', 'error', 'success']);
-    expect(queue.numRequeues('ns/a')).toBe(0);
-    await queue.shutdown();
-    await workers.done;
+  it('retries a failing key once each backoff has passed (10, 20, then 40 ms), not sooner, until it succeeds, then forgets its failures', async () => {
+    jest.useFakeTimers();
+    try {
+      const queue = new WorkQueue({ baseDelayMs: 10, maxDelayMs: 1000 });
+      const outcomes: ReconcileOutcome[] = [];
+      let attempts = 0;
+      const workers = runWorkers(
+        queue,
+        1,
+        async () => {
+          attempts += 1;
+          if (attempts < 4) throw new Error('transient');
+        },
+        { onReconciled: (_key, outcome) => outcomes.push(outcome) },
+      );
+      queue.add('ns/a');
+      await jest.advanceTimersByTimeAsync(0);
+      expect(outcomes).toEqual(['error']);
+      for (const backoffMs of [10, 20, 40]) {
+        const before = outcomes.length;
+        await jest.advanceTimersByTimeAsync(backoffMs - 1);
+        expect(outcomes).toHaveLength(before);
+        await jest.advanceTimersByTimeAsync(1);
+        expect(outcomes).toHaveLength(before + 1);
+      }
+      expect(outcomes).toEqual(['error', 'error', 'error', 'success']);
+      expect(queue.numRequeues('ns/a')).toBe(0);
+      await queue.shutdown();
+      await workers.done;
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
-  it('requeues after requeueAfterMs', async () => {
-    const queue = new WorkQueue();
-    let attempts = 0;
-    const workers = runWorkers(queue, 1, async () => {
-      attempts += 1;
-      return attempts === 1 ? { requeueAfterMs: 20 } : {};
-    });
-    queue.add('ns/a');
-    await until(() => attempts === 2, 'the requeue');
-    await queue.shutdown();
-    await workers.done;
-    expect(attempts).toBe(2);
+  it('reconciles a key again requeueAfterMs after a reconcile asked for it, not sooner, and only once', async () => {
+    jest.useFakeTimers();
+    try {
+      const queue = new WorkQueue();
+      let attempts = 0;
+      const workers = runWorkers(queue, 1, async () => {
+        attempts += 1;
+        return attempts === 1 ? { requeueAfterMs: 20 } : {};
+      });
+      queue.add('ns/a');
+      await jest.advanceTimersByTimeAsync(0);
+      expect(attempts).toBe(1);
+      await jest.advanceTimersByTimeAsync(19);
+      expect(attempts).toBe(1);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(attempts).toBe(2);
+      // The second reconcile asked for nothing more.
+      await jest.advanceTimersByTimeAsync(60_000);
+      expect(attempts).toBe(2);
+      await queue.shutdown();
+      await workers.done;
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

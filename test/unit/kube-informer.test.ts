@@ -8,12 +8,13 @@
 // in test/integration.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, test } from '@jest/globals';
+import { afterEach, describe, expect, jest, test } from '@jest/globals';
 import type { V1Pod } from '@kubernetes/client-node';
 import pino from 'pino';
 import { ResilientInformer, trimMetadata, type ResilientInformerOptions } from '../../operator/src/controller/informers.js';
 import { KubeApiClient } from '../../operator/src/kube/api-client.js';
 import { isNotFound } from '../../operator/src/kube/api-error.js';
+import { eventually } from '../helpers/eventually.js';
 
 const PODS = '/api/v1/namespaces/default/pods';
 const log = pino({ level: 'silent' });
@@ -36,12 +37,12 @@ function status(code: number, reason: string, message: string): unknown {
   return { apiVersion: 'v1', kind: 'Status', status: 'Failure', code, reason, message };
 }
 
-async function until(check: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+/** How long to wait for what the fake server and the informer do over real HTTP. */
+const soon = { timeoutMs: 3000, intervalMs: 5 };
+
+/** Lets every promise callback and I/O turn that is already due run: what "nothing else happened" means here. */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
 }
 
 /** One open watch request: the test writes its events and ends it. */
@@ -113,7 +114,7 @@ class FakeApiServer {
 
   /** Waits for the watch request number `n` (1-based) to arrive. */
   async watch(n: number): Promise<WatchStream> {
-    await until(() => this.watches.length >= n, `watch request #${n}`);
+    await eventually(`watch request #${n}`, () => this.watches.length >= n, soon);
     return this.watches[n - 1]!;
   }
 
@@ -162,6 +163,7 @@ let client: KubeApiClient | undefined;
 let informer: ResilientInformer<V1Pod> | undefined;
 
 afterEach(async () => {
+  jest.useRealTimers();
   await informer?.stop();
   await client?.close();
   await fake?.close();
@@ -229,7 +231,7 @@ describe('ResilientInformer', () => {
     await informer.start();
     const watch = await fake.watch(1);
     watch.send('ADDED', watched('b', '11', { labels: { v: '2' } }));
-    await until(() => informer.get('b', 'default') !== undefined, 'the watched pod');
+    await eventually('the watched pod', () => informer.get('b', 'default') !== undefined, soon);
 
     for (const cached of [informer.get('a', 'default')!, informer.get('b', 'default')!]) {
       expect(() => {
@@ -253,7 +255,7 @@ describe('ResilientInformer', () => {
     watch.send('MODIFIED', watched('a', '12', { labels: { v: 'same resourceVersion, ignored' } }));
     watch.send('DELETED', watched('b', '13'));
     watch.send('ADDED', watched('c', '14'));
-    await until(() => seen.events.includes('add c'), 'the last event');
+    await eventually('the last event', () => seen.events.includes('add c'), soon);
 
     expect(seen.events).toEqual(['add a', 'add b', 'update a@12', 'delete b', 'add c']);
     expect(informer.get('a', 'default')?.metadata?.labels).toEqual({ v: '2' });
@@ -324,13 +326,13 @@ describe('ResilientInformer', () => {
     fake.list = () => ({ status: 200, body: podList('10', [pod('a', '5')]) });
     await informer.start();
     const first = await fake.watch(1);
-    await until(() => informer.reachable, 'the first watch to be taken');
+    await eventually('the first watch to be taken', () => informer.reachable, soon);
     first.send('MODIFIED', watched('a', '12'));
-    await until(() => seen.events.length === 2, 'the update');
+    await eventually('the update', () => seen.events.length === 2, soon);
 
     fake.dropWatches = true;
     first.drop();
-    await until(() => fake.droppedWatches.length >= 3, 'three refused watch attempts');
+    await eventually('three refused watch attempts', () => fake.droppedWatches.length >= 3, soon);
     expect(informer.reachable).toBe(false);
     // Backoff between attempts: minBackoffMs 20, doubling.
     const gaps = fake.droppedWatches.slice(1).map((at, i) => at - fake.droppedWatches[i]!);
@@ -339,7 +341,7 @@ describe('ResilientInformer', () => {
     fake.dropWatches = false;
     const resumed = await fake.watch(2);
     expect(resumed.query.get('resourceVersion')).toBe('12');
-    await until(() => informer.reachable, 'reachable again');
+    await eventually('reachable again', () => informer.reachable, soon);
     expect(fake.listRequests).toHaveLength(1);
     expect(reasons).toEqual(['start']);
     expect(seen.events).toEqual(['add a', 'update a@12']);
@@ -377,7 +379,7 @@ describe('ResilientInformer', () => {
       failures-- > 0 ? { status: 500, body: status(500, 'InternalError', 'etcd unavailable') } : { status: 200, body: podList('10', [pod('a', '5')]) };
     let started = false;
     const starting = informer.start().then(() => (started = true));
-    await until(() => fake.listRequests.length >= 2, 'the second list');
+    await eventually('the second list', () => fake.listRequests.length >= 2, soon);
     expect(started).toBe(false);
     expect(informer.synced).toBe(false);
     await starting;
@@ -404,7 +406,7 @@ describe('ResilientInformer', () => {
     expect(fake.watches).toHaveLength(0);
 
     served = true;
-    await until(() => informer.get('a', 'default') !== undefined, 'the object once the resource is served');
+    await eventually('the object once the resource is served', () => informer.get('a', 'default') !== undefined, soon);
     expect(informer.synced).toBe(true);
     expect(seen.events).toEqual(['add a']);
     await fake.watch(1);
@@ -417,7 +419,7 @@ describe('ResilientInformer', () => {
     const first = await fake.watch(1);
     fake.list = () => ({ status: 404, body: status(404, 'NotFound', 'the server could not find the requested resource') });
     first.send('ERROR', status(410, 'Expired', 'too old resource version'));
-    await until(() => seen.events.includes('delete a'), 'the delete of the cached object');
+    await eventually('the delete of the cached object', () => seen.events.includes('delete a'), soon);
     expect(informer.synced).toBe(true);
     expect(informer.list()).toEqual([]);
   });
@@ -436,14 +438,14 @@ describe('ResilientInformer', () => {
     watch.send('MODIFIED', watched('free', '12', { labels: { owner: 'y' } }));
     watch.send('MODIFIED', watched('b', '13'));
     watch.send('ADDED', watched('c', '14', { labels: { owner: 'x' } }));
-    await until(() => seen.events.includes('add c'), 'the last event');
+    await eventually('the last event', () => seen.events.includes('add c'), soon);
     expect(names(informer.byIndex('x'))).toEqual(['c']);
     expect(names(informer.byIndex('y'))).toEqual(['a', 'free']);
     // The index holds the current object, not the one first indexed.
     expect(informer.byIndex('y').find((p) => p.metadata?.name === 'a')?.metadata?.resourceVersion).toBe('11');
 
     watch.send('DELETED', watched('a', '15', { labels: { owner: 'y' } }));
-    await until(() => seen.events.includes('delete a'), 'the delete');
+    await eventually('the delete', () => seen.events.includes('delete a'), soon);
     expect(names(informer.byIndex('y'))).toEqual(['free']);
   });
 
@@ -463,7 +465,7 @@ describe('ResilientInformer', () => {
     const watch = await fake.watch(1);
     watch.send('ADDED', heavy(watched('b', '11')));
     watch.send('DELETED', heavy(watched('a', '12')));
-    await until(() => seen.events.includes('delete a'), 'the delete');
+    await eventually('the delete', () => seen.events.includes('delete a'), soon);
     const added = informer.get('b', 'default')!;
     expect(added.metadata?.managedFields).toBeUndefined();
     expect(added.metadata?.annotations).toEqual({ keep: 'me' });
@@ -495,16 +497,22 @@ describe('ResilientInformer', () => {
     expect(informer.get('a', 'default')?.metadata?.managedFields).toEqual([{ manager: 'kept' }]);
   });
 
-  test('stop() ends the watch request (the server sees the connection close) and nothing restarts it', async () => {
-    const { fake, informer } = await setUp();
+  test('stop() ends the watch request (the server sees the connection close) and schedules no restart, however long after', async () => {
+    const { fake, informer } = await setUp({ maxBackoffMs: 200 });
     fake.list = () => ({ status: 200, body: podList('10', [pod('a', '5')]) });
     await informer.start();
     const watch = await fake.watch(1);
     expect(watch.isClosed).toBe(false);
 
+    // A restart would come from a timer (a watch backoff or a restart after an error): on fake
+    // timers it is pending at once and fires without waiting. I/O and promise callbacks stay real.
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
     await informer.stop();
     await watch.closed;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await settle();
+    expect(jest.getTimerCount()).toBe(0);
+    await jest.advanceTimersByTimeAsync(10 * 200);
+    await settle();
     expect(fake.watches).toHaveLength(1);
     expect(fake.listRequests).toHaveLength(1);
   });
