@@ -2,6 +2,8 @@
 // right fields (the Job controller makes the Pod of each run's Job), go with
 // their owner (real garbage collector), a spec change replaces the run, a
 // restarted operator neither duplicates nor loses. The tests play the kubelet.
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { API_GROUP, API_VERSION, WASIAPP_PLURAL } from '../../operator/src/api/names.js';
 import type { RunningOperator } from '../../operator/src/controller/operator.js';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 import {
@@ -206,7 +208,7 @@ test('delete → the Job, the Pod and the Component are garbage-collected', asyn
     'children gone',
     async () =>
       (await jobsOf(c, namespace, 'doomed')).length === 0 && (await podsOf(c, namespace, 'doomed')).length === 0 && (await listComponents(c, namespace)).length === 0,
-    90_000,
+    { timeoutMs: 90_000 },
   );
 });
 
@@ -266,7 +268,7 @@ test('existingComponent: waits with StateStoreReady=False until the Component ex
   expect(component!.metadata.ownerReferences).toBeUndefined();
 });
 
-test('a reconcile that keeps failing shows on the app as Reconciled=False with the reason, and goes once it works', async () => {
+test('a Job name held by someone else fails the app with JobNameTaken, is not retried, and runs once the user frees it and touches the app', async () => {
   operator = await runOperator(cluster.kc);
   const namespace = await cluster.createNamespace('failing');
   // Someone else's Job holds the name the app's first run needs.
@@ -278,19 +280,32 @@ test('a reconcile that keeps failing shows on the app as Reconciled=False with t
     },
   });
   await createApp(c, namespace, 'taken', { dapr: { enabled: false } });
-  const failing = await eventually('the Reconciled=False condition', async () => {
-    const condition = (await getApp(c, namespace, 'taken')).status?.conditions?.find((x) => x.type === 'Reconciled');
-    return condition?.status === 'False' && condition;
+  const failed = await eventually('the app Failed with Reconciled=False', async () => {
+    const status = (await getApp(c, namespace, 'taken')).status;
+    const condition = status?.conditions?.find((x) => x.type === 'Reconciled');
+    return status?.phase === 'Failed' && condition?.status === 'False' && condition;
   });
-  expect(failing.reason).toBe('JobNameTaken');
-  expect(failing.message).toContain('Job ' + namespace + '/taken-g1 exists and does not belong to WasiApp taken; delete or rename it');
-  expect((await eventsFor(c, namespace, 'taken')).some((e) => e.reason === 'ReconcileError')).toBe(true);
+  expect(failed.reason).toBe('JobNameTaken');
+  expect(failed.message).toContain('Job ' + namespace + '/taken-g1 exists and does not belong to WasiApp taken; delete or rename it');
+  const warning = await eventually('a JobNameTaken event', async () => (await eventsFor(c, namespace, 'taken')).find((e) => e.reason === 'JobNameTaken'));
+  expect(warning.type).toBe('Warning');
 
+  // Terminal: no retries with backoff (which would have run several times by now), only the look its own status write caused.
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  expect(operator.metrics.reconcileCount('error')).toBe(0);
+  expect(operator.metrics.reconcileCount('terminal')).toBeLessThanOrEqual(3);
+
+  // The user frees the name and touches the app, as the message says.
   await c.batch.deleteNamespacedJob({ namespace, name: 'taken-g1', propagationPolicy: 'Background' });
+  await eventually('the foreign Job gone', async () => !(await c.batch.listNamespacedJob({ namespace })).items.some((j) => j.metadata?.name === 'taken-g1'));
+  await c.custom.patchNamespacedCustomObject(
+    { group: API_GROUP, version: API_VERSION, plural: WASIAPP_PLURAL, namespace, name: 'taken', body: { metadata: { annotations: { 'wasi-operator.dev/retry': '1' } } } },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  );
   const recovered = await eventually('the run, and the condition gone', async () => {
     const status = (await getApp(c, namespace, 'taken')).status;
-    return status?.jobName === 'taken-g1' && !status.conditions?.some((x) => x.type === 'Reconciled') && status;
-  }, 60_000);
+    return status?.jobName === 'taken-g1' && status.phase !== 'Failed' && !status.conditions?.some((x) => x.type === 'Reconciled') && status;
+  }, { timeoutMs: 60_000 });
   expect(recovered.runs?.[0]?.jobName).toBe('taken-g1');
   expect((await jobsOf(c, namespace, 'taken'))[0]?.metadata?.ownerReferences?.[0]?.name).toBe('taken');
 }, 90_000);

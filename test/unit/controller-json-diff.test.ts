@@ -1,6 +1,6 @@
 import type { V1ObjectMeta } from '@kubernetes/client-node';
 import { deepEqual, mergePatch } from '../../operator/src/controller/json-diff.js';
-import { componentMatches } from '../../operator/src/controller/reconcile.js';
+import { componentMatches } from '../../operator/src/controller/shared-store.js';
 
 describe('deepEqual', () => {
   it('ignores key order and undefined members, not array order', () => {

@@ -1,6 +1,6 @@
 // TypeScript shape of Dapr's `Component` custom resource (dapr.io/v1alpha1),
 // as in crds/components.dapr.io.yaml and Dapr's documented schema.
-import type { V1ObjectMeta } from '@kubernetes/client-node';
+import type { KubernetesObject, V1ObjectMeta } from '@kubernetes/client-node';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
@@ -33,3 +33,6 @@ export interface DaprComponent {
   /** App ids allowed to load the component; sits beside `spec`, not in it. */
   scopes?: string[];
 }
+
+/** A Dapr Component as read back from the API server (any Component, not only ours). */
+export type ComponentObject = KubernetesObject & Partial<Pick<DaprComponent, 'spec' | 'scopes'>>;

@@ -6,12 +6,13 @@ import type { OperatorConfig } from '../api/operator-config.js';
 import { type EventRecorder } from './events.js';
 import { keyOf, parseKey } from './keys.js';
 import { isConflict, type KubeClients } from './kube.js';
+import { errorMessage } from '../util/errors.js';
 import type { OperatorMetrics } from './metrics.js';
 import { Reconciler } from './reconcile.js';
 import { createWatches, type Watches } from './watches.js';
 import { runWorkers, type ReconcileOutcome, type Workers } from './workers.js';
 import { WorkQueue } from './workqueue.js';
-import { EventReason } from '../api/reasons.js';
+import { EventReason, terminalReasonOf } from '../api/reasons.js';
 
 export interface ControllerDeps {
   config: OperatorConfig;
@@ -94,6 +95,7 @@ export class Controller {
     log.info({ apps: this.watches.apps.list().length }, 'caches synced');
     this.workers = runWorkers(this.queue, concurrency, (key) => this.reconciler.reconcile(key), {
       onReconciled: (key, outcome, seconds, err) => this.onReconciled(key, outcome, seconds, err),
+      isTerminal: (err) => terminalReasonOf(err) !== undefined,
     });
     this.resyncTimer = setInterval(() => this.resync(), resyncPeriodMs);
     this.resyncTimer.unref();
@@ -118,7 +120,7 @@ export class Controller {
   private onReconciled(key: string, outcome: ReconcileOutcome, seconds: number, err: unknown): void {
     const { metrics, log, events } = this.deps;
     metrics.observeReconcile(outcome, seconds);
-    if (outcome !== 'error') {
+    if (outcome !== 'error' && outcome !== 'terminal') {
       log.debug({ wasiapp: key, outcome, seconds }, 'reconciled');
       return;
     }
@@ -127,11 +129,16 @@ export class Controller {
       log.debug({ wasiapp: key, err }, 'reconcile conflict; retrying');
       return;
     }
-    const retries = this.queue.numRequeues(key);
-    log.error({ wasiapp: key, err, retries }, 'reconcile failed');
     const { namespace, name } = parseKey(key);
     const app = this.watches.apps.get(name, namespace);
-    if (app) events.warning(app, EventReason.ReconcileError, err instanceof Error ? err.message : String(err));
+    const terminal = outcome === 'terminal' ? terminalReasonOf(err) : undefined;
+    if (terminal) {
+      // The user's to fix, not ours to retry: a warning, not an error.
+      log.warn({ wasiapp: key, err, reason: terminal }, 'reconcile refused; not retried until the app changes');
+    } else {
+      log.error({ wasiapp: key, err, retries: this.queue.numRequeues(key) }, 'reconcile failed');
+    }
+    if (app) events.warning(app, terminal ?? EventReason.ReconcileError, errorMessage(err));
     void this.reconciler.reportFailure(key, err).catch((reportErr: unknown) => {
       log.warn({ wasiapp: key, err: reportErr }, 'cannot write the failure to the status');
     });

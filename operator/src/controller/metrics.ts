@@ -10,7 +10,7 @@
 // one: tests and the in-process operators of the integration tests would
 // otherwise share counts, and registering one metric name twice throws.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { RunMetrics } from './reconcile.js';
+import type { RunMetrics } from './status-writer.js';
 import type { ReconcileOutcome } from './workers.js';
 
 /** The buckets of the hand-written renderer this replaced, so dashboards keep their boundaries. */
@@ -24,7 +24,7 @@ const RECONCILE_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
 const GUEST_RUN_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
 
 /**
- * Compiling and instantiating a guest takes about 1 ms (docs/figures.md:
+ * Compiling and instantiating a guest takes about 1 ms (docs/benchmarks.md:
  * 0.42 ms warm, 1.16 ms in a fresh wasi-host): the buckets start below that
  * and reach 1 s, so a large module or a regression by orders of magnitude shows.
  */
@@ -33,13 +33,13 @@ const COMPILE_INSTANTIATE_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 
 /**
  * From the Job's start to wasi-host starting. Kubernetes timestamps have whole
  * seconds, so finer buckets would mean nothing; about 1.5 s on an idle node
- * (docs/figures.md), minutes when a burst of Pods and their daprd sidecars
+ * (docs/benchmarks.md), minutes when a burst of Pods and their daprd sidecars
  * queue on a busy node.
  */
 const RUN_START_DELAY_BUCKETS = [1, 2, 3, 5, 10, 20, 30, 60, 120, 300, 600];
 
 /** Every outcome, so each reconcile_total series exists (at 0) from the start and rate() sees its first increase. */
-const RECONCILE_OUTCOMES = Object.keys({ success: true, requeue: true, error: true } satisfies Record<ReconcileOutcome, true>) as ReconcileOutcome[];
+const RECONCILE_OUTCOMES = Object.keys({ success: true, requeue: true, error: true, terminal: true } satisfies Record<ReconcileOutcome, true>) as ReconcileOutcome[];
 
 export const METRICS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
 
@@ -167,7 +167,7 @@ export class OperatorMetrics implements RunMetrics {
   observeReconcile(outcome: ReconcileOutcome, seconds: number): void {
     this.reconcileCounts.set(outcome, this.reconcileCount(outcome) + 1);
     this.reconciles.inc({ result: outcome });
-    if (outcome === 'error') this.reconcileErrors.inc();
+    if (outcome === 'error' || outcome === 'terminal') this.reconcileErrors.inc();
     this.reconcileDuration.observe(seconds);
   }
 

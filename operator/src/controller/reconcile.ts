@@ -1,74 +1,42 @@
 // reconcile(key): reads the WasiApp and its children from the caches, makes
-// the children match (Component by server-side apply; the current run's Job
-// created once, or the schedule's CronJob applied; runs of older generations
-// that are still going deleted) and writes the status only when it changed.
-// It never knows which event woke it.
-import type { KubernetesObject, ObjectCache, V1CronJob, V1Job, V1Pod } from '@kubernetes/client-node';
+// the children match (the shared state store's Component through
+// shared-store.ts; the current run's Job created once, or the schedule's
+// CronJob applied; runs of older generations that are still going deleted)
+// and writes the status when it changed (status-writer.ts). It never knows
+// which event woke it, and it keeps no state of its own: a restarted
+// operator decides the same from the same caches.
+//
+// A failure that a retry cannot fix throws a terminal error (reasons.ts
+// TerminalErrorReason): the workers do not retry it, the app shows it.
+import type { ObjectCache, V1CronJob, V1Job, V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { OperatorConfig } from '../api/operator-config.js';
-import type { WasiApp, WasiAppStatus } from '../api/wasiapp.js';
-import type { DaprComponent } from '../api/dapr-component.js';
-import { HOST_FAILURE_EXIT_CODE, RERUN_ANNOTATION, SPEC_HASH_ANNOTATION } from '../api/names.js';
-import {
-  buildSharedStateStoreComponent,
-  describeStateStoreDifference,
-  groupStateStoreApps,
-  isOperatorComponent,
-  isWasiAppRef,
-  scopeLimitOf,
-  stateStoreSpecFor,
-  type StateStoreGroup,
-} from '../resources/component.js';
+import type { WasiApp } from '../api/wasiapp.js';
+import { RERUN_ANNOTATION, SPEC_HASH_ANNOTATION } from '../api/names.js';
+import { ConditionReason, EventReason, terminalReasonOf } from '../api/reasons.js';
 import { buildRunCronJob, buildRunJob } from '../resources/job.js';
 import { LABEL_GENERATION } from '../resources/labels.js';
-import { appIdFor, componentNameFor, cronJobNameFor, jobNameFor, scheduledRerunJobNameFor } from '../resources/names.js';
+import { cronJobNameFor, jobNameFor, scheduledRerunJobNameFor } from '../resources/names.js';
 import { controllerOf, isControlledBy } from '../resources/owner.js';
-import { isDaprEnabled } from '../resources/spec-defaults.js';
 import { WasiOperatorError } from '../util/errors.js';
-import { CoalescingFlight } from './coalescing-flight.js';
-import { CONDITION_RECONCILED, CONDITION_STATE_STORE_READY, findCondition, kubeTime, nextCondition } from './conditions.js';
+import { kubeTime } from './conditions.js';
 import { nextScheduleTime } from './cron-schedule.js';
-import {
-  type EventRecorder,
-} from './events.js';
-import { deepEqual, mergePatch } from './json-diff.js';
+import type { EventRecorder } from './events.js';
 import { keyOf, parseKey, STORE_SWEEP_NAME } from './keys.js';
 import { applyObject, createJob, deleteBatchObject, deleteComponent, patchAppStatus, patchJobSuspend, readJob, type KubeClients } from './kube.js';
-import type { FinishedRun } from './metrics.js';
 import type { RunObservation } from './run-record.js';
+import { COMPONENT_PENDING, SharedStateStores, type SharedStoreCaches } from './shared-store.js';
 import { stateStoreTargetFor } from './state-store-failure.js';
-import { computeStatus, newlyFinishedRuns, type StateStoreState } from './status.js';
+import { computeStatus } from './status.js';
+import { StatusWriter, type RunMetrics } from './status-writer.js';
 import type { ReconcileResult } from './workers.js';
-import { ConditionReason, EventReason } from '../api/reasons.js';
 
-interface StoreGroupMemo {
-  revision: number;
-  group: StateStoreGroup;
-  /** Who is in `group.sharers`, by uid: asked once per reconcile of a group of thousands. */
-  sharerUids: Set<string>;
-  /** Who is in `group.overflow`, by uid. */
-  overflowUids: Set<string>;
-  /** The Component the group wants; undefined when nobody shares it. */
-  component: ComponentObject | undefined;
-  /** The resourceVersion of a Component found to match `component`. */
-  matchedVersion?: string;
-}
-
-/** A Dapr Component as read back from the API server (any Component, not only ours). */
-export type ComponentObject = KubernetesObject & Partial<Pick<DaprComponent, 'spec' | 'scopes'>>;
-
-export interface ReconcilerCaches {
-  apps: ObjectCache<WasiApp>;
+export interface ReconcilerCaches extends SharedStoreCaches {
   /** `byIndex(appKey, namespace)`: the Pods of that app's runs (keys.ts runAppKeyOf). */
   pods: ObjectCache<V1Pod> & { byIndex(appKey: string, namespace: string | undefined): ReadonlyArray<V1Pod> };
   /** `byIndex(appKey, namespace)`: the Jobs of that app's runs, its own and its CronJob's. */
   jobs: ObjectCache<V1Job> & { byIndex(appKey: string, namespace: string | undefined): ReadonlyArray<V1Job> };
   cronJobs: ObjectCache<V1CronJob>;
-  components: ObjectCache<ComponentObject>;
-  /** Moves when the apps that want a store's Component change (not on their status writes); see storeGroup. */
-  storeRevision(namespace: string, store: string): number;
-  /** How many apps want the operator's Component `store` of `namespace`: none, and the store sweep deletes it. */
-  storeMembers(namespace: string, store: string): number;
 }
 
 export interface ReconcilerDeps {
@@ -83,119 +51,59 @@ export interface ReconcilerDeps {
   requeue?: (key: string) => void;
 }
 
-/** reconcileStateStore: the app waits for the shared Component's next apply, which requeues it. */
-const COMPONENT_PENDING = Symbol('component pending');
-
-/** What the reconciler reports about each run that finished (metrics.ts). */
-export interface RunMetrics {
-  observeRunFinished(run: FinishedRun): void;
-}
-
 /** The label the Job controller puts on each of a Job's Pods. */
 const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
 
 /** How long to trust that the watch delivers our own status write before looking again anyway. */
 const OWN_WRITE_GRACE_MS = 2000;
-/** The least time between two applies of one shared Component while apps keep joining it. */
-const COMPONENT_APPLY_INTERVAL_MS = 100;
 
 export class Reconciler {
   private readonly now: () => Date;
-  /**
-   * key → the resourceVersion a status write of ours replaced. While the cache
-   * still holds that version, it has not seen our write: reconciling from it
-   * would only end in a 409. The watch event of the write enqueues the key.
-   */
-  private readonly ownWrites = new Map<string, string>();
-
-  /** One apply in flight per shared Component; see ensureComponent. */
-  private readonly componentApplies = new CoalescingFlight<{ changed: boolean; scopes: number }>(COMPONENT_APPLY_INTERVAL_MS);
-  /** ns/store → its group and Component as of the store's revision; see storeGroup. */
-  private readonly storeGroups = new Map<string, StoreGroupMemo>();
-  /** ns/store → keys of the apps waiting for the Component's next apply (see applyComponentInBackground). */
-  private readonly componentWaiters = new Map<string, Set<string>>();
-  /** ns/store → the error of the Component's last apply, while its applies fail. */
-  private readonly componentApplyErrors = new Map<string, unknown>();
-  /** ns/name → the Component as our last apply returned it, which the cache may not have caught up with. */
-  private readonly appliedComponents = new Map<string, ComponentObject>();
+  private readonly stores: SharedStateStores;
+  private readonly statuses: StatusWriter;
 
   constructor(private readonly deps: ReconcilerDeps) {
     this.now = deps.now ?? (() => new Date());
-  }
-
-  /**
-   * Who shares the Component `name` and what it should be, as of the
-   * store's revision: every sharer's reconcile computes the same from the
-   * same apps, and a burst of N sharers (or their N status writes) would
-   * otherwise compute it N times over N apps.
-   */
-  private storeGroup(namespace: string, name: string): StoreGroupMemo {
-    const key = `${namespace}/${name}`;
-    const revision = this.deps.caches.storeRevision(namespace, name);
-    const memo = this.storeGroups.get(key);
-    if (memo && memo.revision === revision) return memo;
-    const group = groupStateStoreApps(this.deps.caches.apps.list(namespace), name, this.deps.config);
-    const fresh: StoreGroupMemo = {
-      revision,
-      group,
-      sharerUids: new Set(group.sharers.map((sharer) => sharer.metadata.uid ?? '')),
-      overflowUids: new Set(group.overflow.map((app) => app.metadata.uid ?? '')),
-      component: group.sharers.length > 0 ? buildSharedStateStoreComponent(group.sharers, this.deps.config) : undefined,
-    };
-    if (group.sharers.length > 0 || group.conflicting.length > 0 || group.overflow.length > 0) this.storeGroups.set(key, fresh);
-    else this.storeGroups.delete(key);
-    return fresh;
-  }
-
-  /** Whether the freshest Component we know of already is the one the group wants (remembered per resourceVersion). */
-  private componentIsCurrent(namespace: string, name: string): boolean {
-    const memo = this.storeGroup(namespace, name);
-    const known = this.freshestComponent(namespace, name);
-    if (!memo.component || !known) return false;
-    const version = known.metadata?.resourceVersion;
-    if (version !== undefined && memo.matchedVersion === version) return true;
-    const matches = componentMatches(memo.component, known);
-    if (matches) memo.matchedVersion = version;
-    return matches;
-  }
-
-  /**
-   * The cached Component, or our own last apply of it when that is newer:
-   * right after an apply the cache lags, and comparing with it would apply
-   * the same object again. Never our apply alone: a Component that is gone
-   * from the cache was deleted, and is applied again.
-   */
-  private freshestComponent(namespace: string, name: string): ComponentObject | undefined {
-    const cached = this.deps.caches.components.get(name, namespace);
-    const applied = this.appliedComponents.get(`${namespace}/${name}`);
-    if (!cached || !applied) return cached;
-    return Number(applied.metadata?.resourceVersion) > Number(cached.metadata?.resourceVersion) ? applied : cached;
+    const { clients } = deps;
+    this.stores = new SharedStateStores({
+      config: deps.config,
+      caches: deps.caches,
+      writer: {
+        apply: (component) => applyObject(clients, component),
+        delete: (namespace, name, uid) => deleteComponent(clients, namespace, name, uid),
+      },
+      events: deps.events,
+      log: deps.log,
+      requeue: (key) => deps.requeue?.(key),
+    });
+    this.statuses = new StatusWriter({
+      patchStatus: (app, patch) => patchAppStatus(clients, app, patch),
+      events: deps.events,
+      ...(deps.metrics && { metrics: deps.metrics }),
+      now: this.now,
+    });
   }
 
   async reconcile(key: string): Promise<ReconcileResult> {
     const { namespace, name } = parseKey(key);
     if (name === STORE_SWEEP_NAME) {
-      await this.sweepComponents(namespace);
+      await this.stores.sweep(namespace);
       return {};
     }
     const cached = this.deps.caches.apps.get(name, namespace);
     // Gone, or going: the garbage collector removes the children.
     if (!cached || cached.metadata.deletionTimestamp) {
-      this.ownWrites.delete(key);
+      this.statuses.forget(key);
       return {};
     }
-    const replaced = this.ownWrites.get(key);
-    if (replaced !== undefined) {
-      if (replaced === cached.metadata.resourceVersion) return { requeueAfterMs: OWN_WRITE_GRACE_MS };
-      this.ownWrites.delete(key);
-    }
+    if (!this.statuses.isCurrent(key, cached)) return { requeueAfterMs: OWN_WRITE_GRACE_MS };
     // Read, never written: the cache's object itself, not a copy (a copy per
     // reconcile was about 4 % of the operator's busy CPU in a burst). Tests run
     // with the cache frozen (WASI_OPERATOR_FREEZE_CACHE), so a write throws.
     const app = cached;
     const log = this.deps.log.child({ wasiapp: key, generation: app.metadata.generation });
 
-    const stateStore = await this.reconcileStateStore(app, log);
+    const stateStore = await this.stores.stateOf(app, log);
     // Waiting for the shared Component's next apply, which wakes it: no status write, no run yet.
     if (stateStore === COMPONENT_PENDING) return {};
     const runs = await this.reconcileRuns(app, stateStore.status === 'True', log);
@@ -215,173 +123,22 @@ export class Reconciler {
       ...(runs.observedRerun !== undefined && { observedRerun: runs.observedRerun }),
       ...(nextRun && { nextScheduleTime: kubeTime(nextRun) }),
     });
-    await this.writeStatus(key, app, next, log);
+    await this.statuses.write(key, app, next, log);
     // Look again once that time has passed, so NEXT RUN moves on even if no run starts then.
     return nextRun ? { requeueAfterMs: Math.max(1000, nextRun.getTime() - now.getTime() + 1000) } : {};
   }
 
-  private async reconcileStateStore(app: WasiApp, log: Logger): Promise<StateStoreState | typeof COMPONENT_PENDING> {
-    const namespace = app.metadata.namespace as string;
-    const storeName = componentNameFor(app);
-    if (!isDaprEnabled(app)) {
-      return { status: 'True', reason: ConditionReason.DaprDisabled, message: 'Dapr is disabled for this app; it has no state store' };
-    }
-    const existing = app.spec.dapr?.stateStore?.existingComponent;
-    if (existing) {
-      if (this.deps.caches.components.get(existing, namespace)) {
-        return { status: 'True', reason: ConditionReason.ExistingComponentFound, message: `using the existing Dapr Component ${existing}` };
-      }
-      return {
-        status: 'False',
-        reason: ConditionReason.ComponentNotFound,
-        message:
-          `Dapr Component ${existing} named in spec.dapr.stateStore.existingComponent does not exist in namespace ${namespace};` +
-          ' create it, or set spec.dapr.stateStore.redis instead',
-      };
-    }
-    const current = this.deps.caches.components.get(storeName, namespace);
-    if (current && !isOperatorComponent(current)) {
-      const owner = controllerOf(current);
-      return {
-        status: 'False',
-        reason: ConditionReason.ComponentConflict,
-        message:
-          `Dapr Component ${storeName} already exists in namespace ${namespace} and was not made by wasi-operator` +
-          (owner ? ` (it belongs to ${owner.kind} ${owner.name})` : '') +
-          `; to use it, set spec.dapr.stateStore.existingComponent: ${storeName} and add this app's id to its scopes,` +
-          ' or set another spec.dapr.stateStore.name',
-      };
-    }
-    const applied: StateStoreState = { status: 'True', reason: ConditionReason.ComponentApplied, message: `Dapr Component ${storeName} (state.redis) is applied` };
-    const known = this.freshestComponent(namespace, storeName);
-    // Already in the Component as it is: ready. Applies for other sharers, or for
-    // one that left, are theirs and the store sweep's to make, not this app's to wait for.
-    if (known && componentServes(known, stateStoreSpecFor(app, this.deps.config), appIdFor(app))) return applied;
-
-    const wantsSameSettings = !known || deepEqual(known.spec, stateStoreSpecFor(app, this.deps.config));
-    // A joiner (or the first): it needs the next apply, unless the Component is full.
-    if (wantsSameSettings && !(known && (known.scopes?.length ?? 0) >= scopeLimitOf(this.deps.config))) {
-      // While applies keep failing, the app waits with the error (a retry with backoff, and Reconciled=False).
-      if (this.componentApplyErrors.has(`${namespace}/${storeName}`)) {
-        await this.ensureComponent(namespace, storeName, app, log);
-        return applied;
-      }
-      this.applyComponentInBackground(namespace, storeName, app, log);
-      return COMPONENT_PENDING;
-    }
-
-    // Other settings than the Component's, or a full Component: who holds the store decides.
-    // Every app that wants this store name computes the same group from the cache.
-    const memo = this.storeGroup(namespace, storeName);
-    const winner = memo.group.sharers[0];
-    if (!winner) {
-      throw new WasiOperatorError('ERR_CACHE', `WasiApp ${namespace}/${app.metadata.name} is not in the cache it was read from; retrying`);
-    }
-    if (memo.sharerUids.has(app.metadata.uid ?? '')) {
-      // The oldest app now (the one whose settings the Component had went): the Component takes its settings.
-      await this.ensureComponent(namespace, storeName, app, log);
-      return applied;
-    }
-    if (memo.overflowUids.has(app.metadata.uid ?? '')) {
-      return {
-        status: 'False',
-        reason: ConditionReason.ComponentFull,
-        message:
-          `Dapr Component ${storeName} in namespace ${namespace} already lists ${memo.group.sharers.length} app ids in its scopes, ` +
-          'the most the operator writes (--state-store-max-scopes); this app gets its place when an older sharer leaves. ' +
-          'Set another spec.dapr.stateStore.name for it, or run the operator with --state-store-scopes=none (chart value stateStore.scopes: none)',
-      };
-    }
-    return {
-      status: 'False',
-      reason: ConditionReason.ComponentConflict,
-      message:
-        `Dapr Component ${storeName} in namespace ${namespace} is held by WasiApp ${winner.metadata.name} with other Redis settings: ` +
-        `${describeStateStoreDifference(app, winner, this.deps.config)}; set another spec.dapr.stateStore.name for this app,` +
-        ` or the same Redis settings as WasiApp ${winner.metadata.name} to share its store`,
-    };
-  }
-
   /**
-   * Starts (or joins) the next apply of the shared Component without waiting
-   * for it: in a burst, the reconciles of the apps that join meanwhile all
-   * wait for the same next apply, and none of them holds a worker while it
-   * runs; its end wakes them all. Applies of one Component go one at a time,
-   * at most one per COMPONENT_APPLY_INTERVAL_MS, each built from the cache
-   * when it starts (coalescing-flight.ts).
+   * A reconcile that failed shows on the WasiApp, not only in the log (see
+   * StatusWriter.writeFailure): a terminal error with its own reason, any
+   * other with its code's.
    */
-  private applyComponentInBackground(namespace: string, name: string, app: WasiApp, log: Logger): void {
-    const storeKey = `${namespace}/${name}`;
-    const waiters = this.componentWaiters.get(storeKey);
-    if (waiters) {
-      waiters.add(keyOf(app));
-      return;
-    }
-    this.componentWaiters.set(storeKey, new Set([keyOf(app)]));
-    const wake = (): void => {
-      const woken = this.componentWaiters.get(storeKey) ?? new Set<string>();
-      this.componentWaiters.delete(storeKey);
-      for (const key of woken) this.deps.requeue?.(key);
-    };
-    this.ensureComponent(namespace, name, app, log).then(
-      () => {
-        this.componentApplyErrors.delete(storeKey);
-        wake();
-      },
-      (err: unknown) => {
-        this.componentApplyErrors.set(storeKey, err);
-        log.warn({ err, component: name }, 'state store component apply failed');
-        wake();
-      },
-    );
-  }
-
-  /**
-   * Applies the group's Component unless it already is `desired` (saves a
-   * write per reconcile). Applies of one Component go one at a time, and the
-   * reconciles that want one meanwhile share the next, built from the cache
-   * when it starts: it covers all of them (coalescing-flight.ts).
-   */
-  private async ensureComponent(namespace: string, name: string, announceTo: WasiApp | undefined, log: Logger): Promise<void> {
-    if (this.componentIsCurrent(namespace, name)) return;
-    const outcome = await this.componentApplies.run(`${namespace}/${name}`, async () => {
-      const { component: next } = this.storeGroup(namespace, name);
-      // Everyone left meanwhile: the store sweep deletes it.
-      if (!next) return { changed: false, scopes: 0 };
-      const current = this.freshestComponent(namespace, name);
-      if (this.componentIsCurrent(namespace, name)) return { changed: false, scopes: next.scopes?.length ?? 1 };
-      const applied = await applyObject(this.deps.clients, next);
-      this.appliedComponents.set(`${namespace}/${name}`, applied);
-      return { changed: applied.metadata?.resourceVersion !== current?.metadata?.resourceVersion, scopes: next.scopes?.length ?? 1 };
-    });
-    if (!outcome.changed) return;
-    const sharers = outcome.scopes;
-    log.info({ component: name, scopes: sharers }, 'applied state store component');
-    if (announceTo) {
-      this.deps.events.normal(announceTo, EventReason.ComponentApplied, `applied Dapr Component ${name} (state.redis)` + (sharers > 1 ? `, shared by ${sharers} app ids` : ''));
-    }
-  }
-
-  /**
-   * The operator's Components in `namespace`: deleted once no WasiApp wants
-   * them (they have no owner references for the garbage collector to follow),
-   * applied again when they drifted from what their sharers want. Queued by
-   * the watches when an app leaves a store and for every Component event, so
-   * it also runs for each Component found on start.
-   */
-  private async sweepComponents(namespace: string): Promise<void> {
-    const log = this.deps.log.child({ namespace });
-    for (const component of this.deps.caches.components.list(namespace)) {
-      const name = component.metadata?.name;
-      if (!name || component.metadata?.deletionTimestamp || !isOperatorComponent(component)) continue;
-      if (this.deps.caches.storeMembers(namespace, name) > 0) {
-        await this.ensureComponent(namespace, name, undefined, log);
-        continue;
-      }
-      await deleteComponent(this.deps.clients, namespace, name, component.metadata?.uid);
-      this.appliedComponents.delete(`${namespace}/${name}`);
-      log.info({ component: name }, 'deleted state store component no app wants');
-    }
+  async reportFailure(key: string, err: unknown): Promise<void> {
+    const { namespace, name } = parseKey(key);
+    const app = this.deps.caches.apps.get(name, namespace);
+    if (!app || app.metadata.deletionTimestamp) return;
+    const terminal = terminalReasonOf(err);
+    await this.statuses.writeFailure(app, err, terminal ?? failureReasonOf(err), terminal);
   }
 
   /**
@@ -435,10 +192,7 @@ export class Reconciler {
     const current = this.deps.caches.jobs.get(name, namespace);
     if (current) {
       if (!isControlledBy(current, app)) {
-        throw new WasiOperatorError(
-          'ERR_JOB_NAME_TAKEN',
-          `Job ${namespace}/${name} exists and does not belong to WasiApp ${app.metadata.name}; delete or rename it`,
-        );
+        throw nameTaken('ERR_JOB_NAME_TAKEN', 'Job', namespace, name, app);
       }
       const suspend = app.spec.suspend === true && trigger === 'Spec';
       const started = current.status?.startTime !== undefined && current.status?.startTime !== null;
@@ -456,10 +210,7 @@ export class Reconciler {
       // Ours, made a moment ago and not in the cache yet; or someone else's, which the cache (our Jobs only) never holds.
       const existing = await readJob(this.deps.clients, namespace, name);
       if (existing && isControlledBy(existing, app)) return false;
-      throw new WasiOperatorError(
-        'ERR_JOB_NAME_TAKEN',
-        `Job ${namespace}/${name} exists and does not belong to WasiApp ${app.metadata.name}; delete or rename it`,
-      );
+      throw nameTaken('ERR_JOB_NAME_TAKEN', 'Job', namespace, name, app);
     }
     log.info({ job: name, trigger }, 'created run job');
     this.deps.events.normal(app, EventReason.JobCreated, `created Job ${name} (${trigger === 'Rerun' ? 'a rerun' : `generation ${app.metadata.generation}`})`);
@@ -472,10 +223,7 @@ export class Reconciler {
     const name = cronJobNameFor(app);
     const current = this.deps.caches.cronJobs.get(name, namespace);
     if (current && !isControlledBy(current, app)) {
-      throw new WasiOperatorError(
-        'ERR_CRONJOB_NAME_TAKEN',
-        `CronJob ${namespace}/${name} exists and does not belong to WasiApp ${app.metadata.name}; delete or rename it`,
-      );
+      throw nameTaken('ERR_CRONJOB_NAME_TAKEN', 'CronJob', namespace, name, app);
     }
     if (!storeReady) return current;
     const desired = buildRunCronJob(app, this.deps.config);
@@ -539,91 +287,6 @@ export class Reconciler {
       .map((job) => ({ job, pods: pods.filter((pod) => pod.metadata?.labels?.[JOB_NAME_LABEL] === job.metadata?.name) }));
   }
 
-  /**
-   * A reconcile that failed shows on the WasiApp, not only in the log: a
-   * `Reconciled=False` condition with the error's code as its reason and its
-   * message (written once, again only when they change). The next status
-   * write of a reconcile that works drops it: conditions are replaced whole.
-   */
-  async reportFailure(key: string, err: unknown): Promise<void> {
-    const { namespace, name } = parseKey(key);
-    const app = this.deps.caches.apps.get(name, namespace);
-    if (!app || app.metadata.deletionTimestamp) return;
-    const previous = app.status?.conditions ?? [];
-    const reason = failureReasonOf(err);
-    const message = err instanceof Error ? err.message : String(err);
-    const before = findCondition(previous, CONDITION_RECONCILED);
-    if (before?.status === 'False' && before.reason === reason && before.message === message) return;
-    const condition = nextCondition(previous, { type: CONDITION_RECONCILED, status: 'False', reason, message }, app.metadata.generation, this.now());
-    const conditions = [...previous.filter((c) => c.type !== CONDITION_RECONCILED), condition];
-    await patchAppStatus(this.deps.clients, app, { conditions });
-  }
-
-  private async writeStatus(key: string, app: WasiApp, next: WasiAppStatus, log: Logger): Promise<void> {
-    const previous = app.status ?? {};
-    if (deepEqual(previous, next)) {
-      log.debug('status unchanged');
-      return;
-    }
-    const updated = await patchAppStatus(this.deps.clients, app, mergePatch(previous, next));
-    const replaced = app.metadata.resourceVersion;
-    if (replaced && updated.metadata?.resourceVersion !== replaced) this.ownWrites.set(key, replaced);
-    log.info({ phase: next.phase, previousPhase: previous.phase, run: next.jobName }, 'updated status');
-    this.emitTransitionEvents(app, previous, next);
-    for (const run of newlyFinishedRuns(previous.runs ?? [], next.runs ?? [])) {
-      // The host's own failure ran no guest: its zero timings would only skew the histograms.
-      const ranGuest = run.exitCode !== HOST_FAILURE_EXIT_CODE;
-      this.deps.metrics?.observeRunFinished({
-        namespace: app.metadata.namespace as string,
-        app: app.metadata.name as string,
-        passed: run.phase === 'Succeeded',
-        ...(ranGuest && run.runMillis !== undefined && { runMillis: run.runMillis }),
-        ...(ranGuest && run.compileMillis !== undefined && { compileMillis: run.compileMillis }),
-        ...(ranGuest && run.instantiateMillis !== undefined && { instantiateMillis: run.instantiateMillis }),
-        ...(run.startDelaySeconds !== undefined && { startDelaySeconds: run.startDelaySeconds }),
-      });
-    }
-  }
-
-  private emitTransitionEvents(app: WasiApp, previous: WasiAppStatus, next: WasiAppStatus): void {
-    const { events } = this.deps;
-    const store = findCondition(next.conditions, CONDITION_STATE_STORE_READY);
-    const storeBefore = findCondition(previous.conditions, CONDITION_STATE_STORE_READY);
-    if (store && store.status === 'False' && (storeBefore?.status !== 'False' || storeBefore.reason !== store.reason)) {
-      // StateStoreReady is written only from a StateStoreState, whose reason is a ConditionReason.
-      events.warning(app, store.reason as ConditionReason, store.message);
-    }
-    // One event per run that finished, named by its Job.
-    for (const run of newlyFinishedRuns(previous.runs ?? [], next.runs ?? [])) {
-      if (run.phase === 'Succeeded') events.normal(app, EventReason.Succeeded, `run ${run.jobName}: ${run.message ?? 'the guest passed'}`);
-      else events.warning(app, EventReason.Failed, `run ${run.jobName}: ${run.reason ?? 'Failed'}: ${run.message ?? ''}`);
-    }
-  }
-}
-
-/**
- * Whether the Component in the cache already is what we would apply (saves a
- * write per reconcile). It must carry no WasiApp owner references: a
- * Component made before they were dropped loses them with its next apply.
- */
-export function componentMatches(desired: ComponentObject, current: ComponentObject): boolean {
-  const want = desired.metadata ?? {};
-  const have = current.metadata ?? {};
-  return (
-    deepEqual(desired.spec, current.spec) &&
-    deepEqual(desired.scopes, current.scopes) &&
-    isSubset(want.labels, have.labels) &&
-    isSubset(want.annotations, have.annotations) &&
-    !(have.ownerReferences ?? []).some(isWasiAppRef)
-  );
-}
-
-/**
- * Whether an app with these settings and app id can use `component` as it
- * is: the same spec, and its id in the scopes (or no scopes).
- */
-export function componentServes(component: ComponentObject, spec: ComponentObject['spec'], appId: string): boolean {
-  return deepEqual(component.spec, spec) && (component.scopes === undefined || component.scopes.length === 0 || component.scopes.includes(appId));
 }
 
 /**
@@ -641,7 +304,16 @@ export function currentRunOf(app: WasiApp, rerun: string | undefined): { name: s
   return { name: jobNameFor(app, undefined), trigger: 'Spec' };
 }
 
-/** `ERR_JOB_NAME_TAKEN` → `JobNameTaken`: a condition reason from a typed error's code. */
+/** A terminal error: the child's name is someone else's, and only the user can free it. */
+function nameTaken(code: 'ERR_JOB_NAME_TAKEN' | 'ERR_CRONJOB_NAME_TAKEN', kind: string, namespace: string, name: string, app: WasiApp): WasiOperatorError {
+  return new WasiOperatorError(
+    code,
+    `${kind} ${namespace}/${name} exists and does not belong to WasiApp ${app.metadata.name}; delete or rename it, ` +
+      `then change the WasiApp (kubectl annotate wasiapp ${app.metadata.name} wasi-operator.dev/retry=1 --overwrite) or wait for the operator's resync`,
+  );
+}
+
+/** `ERR_CACHE` → `Cache`: a condition reason from a typed error's code. */
 function failureReasonOf(err: unknown): string {
   const code = (err as { code?: unknown })?.code;
   if (typeof code !== 'string' || !/^ERR_[A-Z0-9_]+$/.test(code)) return ConditionReason.ReconcileError;
@@ -663,16 +335,4 @@ function belongsTo(job: V1Job, app: WasiApp, cronJobs: ObjectCache<V1CronJob>): 
   if (owner?.kind !== 'CronJob') return false;
   const cronJob = cronJobs.get(owner.name, app.metadata.namespace);
   return cronJob !== undefined && cronJob.metadata?.uid === owner.uid && isControlledBy(cronJob, app);
-}
-
-function isSubset(want: unknown, have: unknown): boolean {
-  if (want === undefined) return true;
-  if (Array.isArray(want)) {
-    return Array.isArray(have) && want.every((item) => have.some((candidate) => isSubset(item, candidate)));
-  }
-  if (typeof want === 'object' && want !== null) {
-    if (typeof have !== 'object' || have === null) return false;
-    return Object.entries(want).every(([k, v]) => isSubset(v, (have as Record<string, unknown>)[k]));
-  }
-  return want === have;
 }

@@ -26,7 +26,7 @@ import { isNotFound, type KubeClients } from './kube.js';
 import { compareByAge, isOperatorComponent, wantsOperatorComponent } from '../resources/component.js';
 import { LABEL_GENERATION, LABEL_MANAGED_BY, MANAGED_BY_LABEL_VALUE } from '../resources/labels.js';
 import { componentNameFor, storeNameFor } from '../resources/names.js';
-import type { ComponentObject } from './reconcile.js';
+import type { ComponentObject } from '../api/dapr-component.js';
 
 /**
  * Cached Pods keep what reconcile and computeStatus read, metadata and

@@ -1,6 +1,7 @@
 // Worker loops that drain a WorkQueue into a reconcile function and turn its
-// outcome into queue operations: a thrown error retries with backoff, a
-// `requeueAfterMs` looks again later, anything else is done.
+// outcome into queue operations: a thrown error retries with backoff, unless
+// it is terminal (a retry cannot fix it: controller-runtime's TerminalError),
+// a `requeueAfterMs` looks again later, anything else is done.
 import type { WorkQueue } from './workqueue.js';
 
 export interface ReconcileResult {
@@ -9,11 +10,13 @@ export interface ReconcileResult {
 
 export type ReconcileFn = (key: string) => Promise<ReconcileResult | void>;
 
-export type ReconcileOutcome = 'success' | 'requeue' | 'error';
+export type ReconcileOutcome = 'success' | 'requeue' | 'error' | 'terminal';
 
 export interface WorkerHooks {
   /** Called after every reconcile with its outcome and duration. */
   onReconciled?: (key: string, outcome: ReconcileOutcome, seconds: number, err?: unknown) => void;
+  /** Whether an error is terminal: not retried; the key comes back only when something enqueues it again. */
+  isTerminal?: (err: unknown) => boolean;
 }
 
 export interface Workers {
@@ -43,9 +46,14 @@ async function workerLoop(queue: WorkQueue, reconcile: ReconcileFn, hooks: Worke
         queue.addAfter(key, result.requeueAfterMs, 'low');
       }
     } catch (err) {
-      outcome = 'error';
       error = err;
-      queue.addRateLimited(key);
+      if (hooks.isTerminal?.(err)) {
+        outcome = 'terminal';
+        queue.forget(key);
+      } else {
+        outcome = 'error';
+        queue.addRateLimited(key);
+      }
     } finally {
       queue.done(key);
     }

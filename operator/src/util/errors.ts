@@ -19,9 +19,10 @@ export const ERROR_CATALOGUE = {
   ERR_DELETE_COMPONENT: 'Deleting the shared state store Component after its last app went failed. Retried.',
   ERR_STATUS_UPDATE: 'Writing a WasiApp\'s status failed (RBAC on wasiapps/status, or a conflict). Retried.',
   ERR_CACHE: 'A WasiApp was not in the informer cache it was read from (deleted meanwhile). Retried.',
-  // What the controller refuses to do: a condition and an Event on the WasiApp.
-  ERR_JOB_NAME_TAKEN: 'A Job with the run\'s name exists and belongs to something else; delete or rename it.',
-  ERR_CRONJOB_NAME_TAKEN: 'A CronJob with the schedule\'s name exists and belongs to something else; delete or rename it.',
+  // What the controller refuses to do (terminal, not retried: reasons.ts TerminalErrorReason): the WasiApp
+  // turns Failed with a condition and an Event; the next change to it, or the resync, looks again.
+  ERR_JOB_NAME_TAKEN: 'A Job with the run\'s name exists and belongs to something else; delete or rename it, then change the WasiApp.',
+  ERR_CRONJOB_NAME_TAKEN: 'A CronJob with the schedule\'s name exists and belongs to something else; delete or rename it, then change the WasiApp.',
   ERR_MODULE_SOURCE: 'spec.module names no usable source (configMap, url or image); fix the spec.',
   ERR_SHARED_COMPONENT: 'The shared state store Component could not be built from its apps\' specs; the message says which setting conflicts.',
   ERR_WASIAPP_METADATA: 'A WasiApp came without the metadata (name, namespace, uid) every resource is built from.',
