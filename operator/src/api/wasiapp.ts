@@ -130,7 +130,9 @@ export interface WasiAppDaprError {
   status: number;
   /** Dapr's code, e.g. ERR_STATE_SAVE; "" when it gave none. */
   errorCode: string;
+  /** Dapr's message (or the start of a non-JSON body), clipped by the host. */
   message: string;
+  /** The state store named in the request's path. */
   store: string;
 }
 

@@ -1,19 +1,8 @@
-// Reads the wasi-host's JSON result out of a container's termination message.
-// Anything else (a log tail from FallbackToLogsOnError, a truncated or
-// hand-written message) is reported as not being a result, never guessed at.
+// Reads the wasi-host's JSON result (api/host-result.ts HostResult) out of a
+// container's termination message into the status' WasiAppResult. Anything
+// else (a log tail from FallbackToLogsOnError, a truncated or hand-written
+// message) is reported as not being a result, never guessed at.
 import type { WasiAppDaprError, WasiAppResult } from '../api/wasiapp.js';
-
-/** The reasons wasi-host reports for a failed guest (see host/result.ts). */
-export const HOST_FAILURE_REASONS = [
-  'Trap',
-  'Timeout',
-  'MemoryLimit',
-  'ExitCode',
-  'SuccessOutputMissing',
-  'SidecarUnavailable',
-  'InvalidModule',
-  'StateStoreUnavailable',
-] as const;
 
 export type ParsedTerminationMessage =
   | { ok: true; result: WasiAppResult }

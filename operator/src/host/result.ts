@@ -5,7 +5,7 @@
 // gets the longest tail of the guest's output that still fits after JSON
 // escaping.
 import { clipText, type DaprError } from './state-store-failure.js';
-import type { ResultReason } from './verdict.js';
+import type { HostResult, ResultReason } from '../api/host-result.js';
 
 export const RESULT_MAX_BYTES = 4096;
 
@@ -23,7 +23,7 @@ export interface ResultSummary {
 const roundMillis = (ms: number) => Math.round(ms * 1000) / 1000;
 
 function render(summary: ResultSummary, output: string): string {
-  return JSON.stringify({
+  const result: HostResult = {
     exitCode: summary.exitCode,
     passed: summary.passed,
     reason: summary.reason,
@@ -39,7 +39,8 @@ function render(summary: ResultSummary, output: string): string {
     compileMillis: roundMillis(summary.compileMillis),
     instantiateMillis: roundMillis(summary.instantiateMillis),
     runMillis: roundMillis(summary.runMillis),
-  });
+  };
+  return JSON.stringify(result);
 }
 
 const fits = (json: string) => Buffer.byteLength(json, 'utf8') <= RESULT_MAX_BYTES;

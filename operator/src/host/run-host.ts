@@ -17,7 +17,8 @@ import { resultPath, writeResult } from './result-file.js';
 import { runGuest } from './run-guest.js';
 import { sidecarAllowList, sidecarFromEnv, sidecarGuestEnv, type Sidecar } from './sidecar-endpoint.js';
 import { DaprErrorRecord, type DaprError } from './state-store-failure.js';
-import { EXIT_HOST_FAILURE, EXIT_RETRYABLE_HOST_FAILURE, ResultReason, verdictOf } from './verdict.js';
+import { ResultReason } from '../api/host-result.js';
+import { EXIT_HOST_FAILURE, EXIT_RETRYABLE_HOST_FAILURE, verdictOf } from './verdict.js';
 
 const MIB = 2 ** 20;
 

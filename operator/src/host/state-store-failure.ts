@@ -9,17 +9,10 @@
 // The record lives in a SharedArrayBuffer, as the output capture does, so the
 // main thread can read it after terminating a guest worker on --timeout.
 
-/** What the result's `daprError` says (see result.ts). */
-export interface DaprError {
-  /** The HTTP status of daprd's answer; 0 when none came in time. */
-  readonly status: number;
-  /** Dapr's code, e.g. ERR_STATE_SAVE; "" when it gave none. */
-  readonly errorCode: string;
-  /** Dapr's message (or the start of a non-JSON body), at most DAPR_ERROR_MESSAGE_MAX_BYTES. */
-  readonly message: string;
-  /** The state store named in the request's path. */
-  readonly store: string;
-}
+import type { HostDaprError } from '../api/host-result.js';
+
+/** What the result's `daprError` says (api/host-result.ts). */
+export type DaprError = HostDaprError;
 
 export const DAPR_ERROR_MESSAGE_MAX_BYTES = 300;
 const ERROR_CODE_MAX_BYTES = 64;

@@ -1,21 +1,8 @@
 // Turns how a guest ended into the host's exit code and the result's
 // `passed` and `reason`. Pure, so every rule has a table test.
 import { HOST_FAILURE_EXIT_CODE } from '../api/names.js';
+import { ResultReason } from '../api/host-result.js';
 import type { GuestEnd } from './guest-outcome.js';
-
-export const ResultReason = {
-  Trap: 'Trap',
-  Timeout: 'Timeout',
-  MemoryLimit: 'MemoryLimit',
-  ExitCode: 'ExitCode',
-  SuccessOutputMissing: 'SuccessOutputMissing',
-  SidecarUnavailable: 'SidecarUnavailable',
-  InvalidModule: 'InvalidModule',
-  /** The guest failed after the Dapr state API failed it (the store behind the sidecar: Redis down, unreachable, too slow). */
-  StateStoreUnavailable: 'StateStoreUnavailable',
-} as const;
-
-export type ResultReason = (typeof ResultReason)[keyof typeof ResultReason];
 
 export const EXIT_TRAP = 1;
 /** A guest that exited 0 but did not pass (no success output): the run failed, so the process does too. */
