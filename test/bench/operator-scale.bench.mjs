@@ -97,7 +97,7 @@ async function plainClient(cluster, pooled, namespace) {
     distImport('resources/names.js'),
     distImport('kube/api-client.js'),
     distImport('kube/cluster-access.js'),
-    distImport('controller/kube.js'),
+    distImport('kube/requests.js'),
   ]);
   progress(`reference: creating ${APPS} WasiApps (untimed) in ${namespace} to build their Jobs from`);
   const apps = await createApps(pooled, namespace, APPS, CONCURRENCY);
@@ -234,7 +234,7 @@ try {
   const applyingNamespace = await cluster.createNamespace('bench-applying');
   const applyingMillis = await operatorWhileApplying(cluster, pooled, applyingNamespace, join(cluster.stateDir, 'operator-applying.log'));
   // Information: the default, Dapr on: the 1,000 apps of a namespace share one state store Component, whose
-  // scopes and owner references grow with every app (applies of it are coalesced, see coalescing-flight.ts).
+  // scopes and owner references grow with every app (applies of it are coalesced, see util/coalescing-flight.ts).
   const daprNamespace = await cluster.createNamespace('bench-dapr');
   const daprMillis = await operatorOnAppliedApps(cluster, pooled, daprNamespace, join(cluster.stateDir, 'operator-dapr.log'), { dapr: true });
   const daprApplyingNamespace = await cluster.createNamespace('bench-dapr-applying');

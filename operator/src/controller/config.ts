@@ -8,19 +8,14 @@ import type { SecretKeyRef } from '../api/wasiapp.js';
 import { WasiOperatorError } from '../util/errors.js';
 import { parseFlags, type FlagProblem } from '../util/flags.js';
 import { LOG_LEVELS, type LogLevel } from '../util/logger.js';
+import type { LeaderElectorOptions } from '../kube/leader-election.js';
 
 export const DEFAULT_HOST_IMAGE = 'wasi-operator:latest';
 export const DEFAULT_REDIS_HOST = 'redis-master:6379';
 export const DEFAULT_LEASE_NAME = 'wasi-operator-leader';
 
-export interface LeaderElectionOptions {
+export interface LeaderElectionOptions extends LeaderElectorOptions {
   enabled: boolean;
-  namespace: string;
-  leaseName: string;
-  identity: string;
-  leaseDurationSeconds: number;
-  renewDeadlineSeconds: number;
-  retryPeriodSeconds: number;
 }
 
 export interface ControllerOptions {

@@ -3,15 +3,15 @@
 // this replica leads (or always, without leader election).
 import type { Logger } from 'pino';
 import type { OperatorConfig } from '../api/operator-config.js';
-import { type EventRecorder } from './events.js';
+import { type EventRecorder } from '../kube/events.js';
 import { keyOf, parseKey } from './keys.js';
-import { isConflict, type KubeClients } from './kube.js';
+import { isConflict, type KubeClients } from '../kube/requests.js';
 import { errorMessage } from '../util/errors.js';
 import type { OperatorMetrics } from './metrics.js';
 import { Reconciler } from './reconcile.js';
 import { createWatches, type Watches } from './watches.js';
-import { runWorkers, type ReconcileOutcome, type Workers } from './workers.js';
-import { WorkQueue } from './workqueue.js';
+import { runWorkers, type ReconcileOutcome, type Workers } from '../kube/workers.js';
+import { WorkQueue } from '../kube/workqueue.js';
 import { EventReason, terminalReasonOf } from '../api/reasons.js';
 
 export interface ControllerDeps {

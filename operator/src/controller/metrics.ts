@@ -11,7 +11,7 @@
 // otherwise share counts, and registering one metric name twice throws.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { RunMetrics } from './status-writer.js';
-import type { ReconcileOutcome } from './workers.js';
+import type { ReconcileOutcome } from '../kube/workers.js';
 
 /** The buckets of the hand-written renderer this replaced, so dashboards keep their boundaries. */
 const RECONCILE_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];

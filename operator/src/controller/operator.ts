@@ -6,10 +6,10 @@ import type { OperatorConfig } from '../api/operator-config.js';
 import { createLogger, type LogLevel } from '../util/logger.js';
 import { DEFAULT_LEASE_NAME, defaultIdentity, type LeaderElectionOptions } from './config.js';
 import { Controller } from './controller.js';
-import { EventRecorder } from './events.js';
+import { EventRecorder } from '../kube/events.js';
 import { startHttpServer, type HttpServer } from './http-server.js';
-import { eventSink, leaseApi, makeKubeClients } from './kube.js';
-import { LeaderElector } from './leader-election.js';
+import { eventSink, leaseApi, makeKubeClients } from '../kube/requests.js';
+import { LeaderElector } from '../kube/leader-election.js';
 import { METRICS_CONTENT_TYPE, OperatorMetrics } from './metrics.js';
 
 export interface StartOperatorOptions {
@@ -65,7 +65,7 @@ export async function startOperator(options: StartOperatorOptions): Promise<Runn
   const clients = await makeKubeClients(options);
   log.info({ apiServer: clients.api.access.server, credentials: clients.api.access.source }, 'connecting to the API server');
   const metrics = new OperatorMetrics({ perAppLabel: options.metricsPerAppLabel ?? false });
-  // Events wait while new apps wait for their Pods (see events.ts).
+  // Events wait while new apps wait for their Pods (see kube/events.ts).
   const events: EventRecorder = new EventRecorder(eventSink(clients), { instance: election.identity, log, holdWhile: (): boolean => controller.hasNewWork });
   const controller: Controller = new Controller({
     config: options.config,

@@ -21,15 +21,15 @@ import { controllerOf, isControlledBy } from '../resources/owner.js';
 import { WasiOperatorError } from '../util/errors.js';
 import { kubeTime } from './conditions.js';
 import { nextScheduleTime } from './cron-schedule.js';
-import type { EventRecorder } from './events.js';
+import type { EventRecorder } from '../kube/events.js';
 import { keyOf, parseKey, STORE_SWEEP_NAME } from './keys.js';
-import { applyObject, createJob, deleteBatchObject, deleteComponent, patchAppStatus, patchJobSuspend, readJob, type KubeClients } from './kube.js';
+import { applyObject, createJob, deleteBatchObject, deleteComponent, patchAppStatus, patchJobSuspend, readJob, type KubeClients } from '../kube/requests.js';
 import type { RunObservation } from './run-record.js';
 import { COMPONENT_PENDING, SharedStateStores, type SharedStoreCaches } from './shared-store.js';
 import { stateStoreTargetFor } from './state-store-failure.js';
 import { computeStatus } from './status.js';
 import { StatusWriter, type RunMetrics } from './status-writer.js';
-import type { ReconcileResult } from './workers.js';
+import type { ReconcileResult } from '../kube/workers.js';
 
 export interface ReconcilerCaches extends SharedStoreCaches {
   /** `byIndex(appKey, namespace)`: the Pods of that app's runs (keys.ts runAppKeyOf). */

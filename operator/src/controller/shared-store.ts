@@ -30,9 +30,9 @@ import { appIdFor, componentNameFor } from '../resources/names.js';
 import { controllerOf } from '../resources/owner.js';
 import { isDaprEnabled } from '../resources/spec-defaults.js';
 import { WasiOperatorError } from '../util/errors.js';
-import { CoalescingFlight } from './coalescing-flight.js';
-import type { EventRecorder } from './events.js';
-import { deepEqual } from './json-diff.js';
+import { CoalescingFlight } from '../util/coalescing-flight.js';
+import type { EventRecorder } from '../kube/events.js';
+import { deepEqual } from '../util/json-diff.js';
 import { keyOf } from './keys.js';
 import type { StateStoreState } from './status.js';
 
@@ -46,7 +46,7 @@ export interface SharedStoreCaches {
   storeMembers(namespace: string, store: string): number;
 }
 
-/** The writes the shared store makes (kube.ts in the operator; an in-memory API server in unit tests). */
+/** The writes the shared store makes (kube/requests.ts in the operator; an in-memory API server in unit tests). */
 export interface ComponentWriter {
   /** Server-side apply; resolves with the Component as the API server stored it. */
   apply(component: ComponentObject): Promise<ComponentObject>;
@@ -295,7 +295,7 @@ export class SharedStateStores {
    * wants. Applies of one Component go one at a time, at most one per apply
    * interval, and the reconciles that want one meanwhile share the next,
    * built from the cache when it starts: it covers all of them
-   * (coalescing-flight.ts). One apply per app would make a burst of N
+   * (util/coalescing-flight.ts). One apply per app would make a burst of N
    * sharers cost the API server N² (each apply is as large as the group).
    */
   private async ensureComponent(namespace: string, name: string, announceTo: WasiApp | undefined, log: Logger): Promise<void> {

@@ -11,8 +11,8 @@ import { type ConditionReason, EventReason, type TerminalErrorReason } from '../
 import type { WasiApp, WasiAppStatus } from '../api/wasiapp.js';
 import { errorMessage } from '../util/errors.js';
 import { CONDITION_RECONCILED, CONDITION_STATE_STORE_READY, findCondition, nextCondition } from './conditions.js';
-import type { EventRecorder } from './events.js';
-import { deepEqual, mergePatch } from './json-diff.js';
+import type { EventRecorder } from '../kube/events.js';
+import { deepEqual, mergePatch } from '../util/json-diff.js';
 import type { FinishedRun } from './metrics.js';
 import { newlyFinishedRuns } from './status.js';
 
@@ -21,7 +21,7 @@ export interface RunMetrics {
   observeRunFinished(run: FinishedRun): void;
 }
 
-/** Where statuses go: /status of the API server (kube.ts), or memory in unit tests. */
+/** Where statuses go: /status of the API server (kube/requests.ts), or memory in unit tests. */
 /** A JSON merge patch of the status: `null` removes a field. */
 export type StatusPatcher = (app: WasiApp, statusPatch: unknown) => Promise<WasiApp>;
 

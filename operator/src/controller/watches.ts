@@ -6,7 +6,7 @@
 // other when one joins as the oldest, changes its store or leaves, so the
 // Component's scopes and the others' conflicts are recomputed.
 //
-// Priorities (see workqueue.ts): an app whose current generation the
+// Priorities (see kube/workqueue.ts): an app whose current generation the
 // operator has not yet acted on is new work and goes first; everything a
 // child's change, a store group or our own status write wakes is a follow-up.
 import type { KubernetesObject, V1CronJob, V1Job, V1Pod } from '@kubernetes/client-node';
@@ -19,10 +19,10 @@ import {
   WASIAPP_PLURAL,
 } from '../api/names.js';
 import type { WasiApp } from '../api/wasiapp.js';
-import { ResilientInformer, trimMetadata, watchPath, type ListReason, type ObjectCache } from './informers.js';
+import { ResilientInformer, trimMetadata, watchPath, type ListReason, type ObjectCache } from '../kube/informers.js';
 import { keyOf, ownerKeyOf, runAppKeyOf, storeSweepKey } from './keys.js';
-import type { Priority } from './workqueue.js';
-import { isNotFound, type KubeClients } from './kube.js';
+import type { Priority } from '../kube/workqueue.js';
+import { isNotFound, type KubeClients } from '../kube/requests.js';
 import { compareByAge, isOperatorComponent, wantsOperatorComponent } from '../resources/component.js';
 import { LABEL_GENERATION, LABEL_MANAGED_BY, MANAGED_BY_LABEL_VALUE } from '../resources/labels.js';
 import { componentNameFor, storeNameFor } from '../resources/names.js';

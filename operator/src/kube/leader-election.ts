@@ -6,8 +6,7 @@
 // candidates never both win. A leader that cannot renew within the renew
 // deadline stops leading for good, like controller-runtime's manager.
 import type { Logger } from 'pino';
-import type { LeaderElectionOptions } from './config.js';
-import { apiCode, type LeaseApi } from './kube.js';
+import { apiCode, type LeaseApi } from './requests.js';
 
 /** A Lease as JSON: its times are MicroTime strings. */
 interface LeaseSpec {
@@ -35,7 +34,15 @@ export interface LeaderCallbacks {
   onNewLeader?(identity: string): void;
 }
 
-export type LeaderElectorOptions = Omit<LeaderElectionOptions, 'enabled'>;
+/** Where the Lease is and who we are, with client-go's timings. */
+export interface LeaderElectorOptions {
+  namespace: string;
+  leaseName: string;
+  identity: string;
+  leaseDurationSeconds: number;
+  renewDeadlineSeconds: number;
+  retryPeriodSeconds: number;
+}
 
 export class LeaderElector {
   private leading = false;

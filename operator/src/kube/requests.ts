@@ -1,5 +1,5 @@
 // The API calls the controller makes, over our own small client (see
-// kube/api-client.ts), each with its error wrapped in a WasiOperatorError
+// api-client.ts), each with its error wrapped in a WasiOperatorError
 // that says what failed.
 import type { CoreV1Event, KubernetesObject, V1Job, V1Lease } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -12,9 +12,9 @@ import {
   WASIAPP_PLURAL,
 } from '../api/names.js';
 import type { WasiApp } from '../api/wasiapp.js';
-import { KubeApiClient } from '../kube/api-client.js';
-import { apiCode, apiErrorMessage, isNotFound } from '../kube/api-error.js';
-import { accessFromClientNode, loadClusterAccess } from '../kube/cluster-access.js';
+import { KubeApiClient } from './api-client.js';
+import { apiCode, apiErrorMessage, isNotFound } from './api-error.js';
+import { accessFromClientNode, loadClusterAccess } from './cluster-access.js';
 import { WasiOperatorError } from '../util/errors.js';
 import { watchPath } from './informers.js';
 

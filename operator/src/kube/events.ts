@@ -16,8 +16,8 @@ import type { CoreV1Event, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { FIELD_MANAGER } from '../api/names.js';
 import type { ConditionReason, EventReason } from '../api/reasons.js';
-import { apiCode } from '../kube/api-error.js';
-import type { EventSink } from './kube.js';
+import { apiCode } from './api-error.js';
+import type { EventSink } from './requests.js';
 
 export const EVENT_NORMAL = 'Normal';
 export const EVENT_WARNING = 'Warning';

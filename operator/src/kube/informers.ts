@@ -9,8 +9,8 @@
 // shapes.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type { KubeApiClient, WatchEvent } from '../kube/api-client.js';
-import { KubeApiError, apiCode } from '../kube/api-error.js';
+import type { KubeApiClient, WatchEvent } from './api-client.js';
+import { KubeApiError, apiCode } from './api-error.js';
 
 export interface InformerHandlers<T> {
   onAdd?(obj: T): void;
