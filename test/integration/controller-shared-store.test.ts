@@ -4,7 +4,7 @@
 // and deleted by the operator with the last one, also when that one went
 // while the operator was down. Other Redis settings for the same name are a
 // conflict; sharers past --state-store-max-scopes wait with ComponentFull.
-import { applyObject, makeKubeClients } from '../../operator/src/controller/kube.js';
+import { applyObject, makeKubeClients } from '../../operator/src/kube/requests.js';
 import type { RunningOperator } from '../../operator/src/controller/operator.js';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 import {

@@ -1,5 +1,5 @@
 import type { V1ObjectMeta } from '@kubernetes/client-node';
-import { deepEqual, mergePatch } from '../../operator/src/controller/json-diff.js';
+import { deepEqual, mergePatch } from '../../operator/src/util/json-diff.js';
 import { componentMatches } from '../../operator/src/controller/shared-store.js';
 
 describe('deepEqual', () => {

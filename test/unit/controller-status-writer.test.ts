@@ -3,7 +3,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { pino } from 'pino';
 import type { WasiApp, WasiAppRun, WasiAppStatus } from '../../operator/src/api/wasiapp.js';
-import { mergePatch } from '../../operator/src/controller/json-diff.js';
+import { mergePatch } from '../../operator/src/util/json-diff.js';
 import type { FinishedRun } from '../../operator/src/controller/metrics.js';
 import { StatusWriter } from '../../operator/src/controller/status-writer.js';
 import { WasiOperatorError } from '../../operator/src/util/errors.js';

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, jest, test } from '@jest/globals';
 import type { V1Pod } from '@kubernetes/client-node';
 import pino from 'pino';
-import { ResilientInformer, trimMetadata, type ResilientInformerOptions } from '../../operator/src/controller/informers.js';
+import { ResilientInformer, trimMetadata, type ResilientInformerOptions } from '../../operator/src/kube/informers.js';
 import { KubeApiClient } from '../../operator/src/kube/api-client.js';
 import { isNotFound } from '../../operator/src/kube/api-error.js';
 import { eventually } from '../helpers/eventually.js';

@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
-import { WorkQueue } from '../../operator/src/controller/workqueue.js';
-import { runWorkers, type ReconcileOutcome } from '../../operator/src/controller/workers.js';
+import { WorkQueue } from '../../operator/src/kube/workqueue.js';
+import { runWorkers, type ReconcileOutcome } from '../../operator/src/kube/workers.js';
 import { eventually } from '../helpers/eventually.js';
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {

@@ -1,7 +1,7 @@
 // One run in flight per key; callers that arrive meanwhile share the next run,
 // which uses the latest caller's task.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CoalescingFlight } from '../../operator/src/controller/coalescing-flight.js';
+import { CoalescingFlight } from '../../operator/src/util/coalescing-flight.js';
 
 function gate(): { promise: Promise<void>; open: () => void } {
   let open!: () => void;

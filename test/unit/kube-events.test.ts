@@ -3,7 +3,7 @@
 import { afterEach, jest } from '@jest/globals';
 import type { CoreV1Api, CoreV1Event } from '@kubernetes/client-node';
 import pino from 'pino';
-import { EventRecorder } from '../../operator/src/controller/events.js';
+import { EventRecorder } from '../../operator/src/kube/events.js';
 import { eventually } from '../helpers/eventually.js';
 
 const log = pino({ level: 'silent' });

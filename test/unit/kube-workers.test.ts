@@ -1,8 +1,8 @@
 // Worker loops: how a reconcile's outcome becomes queue work. Counted in
 // reconcile calls per key, against a real WorkQueue with a 1 ms backoff.
 import { afterEach, describe, expect, test } from '@jest/globals';
-import { runWorkers, type ReconcileOutcome } from '../../operator/src/controller/workers.js';
-import { WorkQueue } from '../../operator/src/controller/workqueue.js';
+import { runWorkers, type ReconcileOutcome } from '../../operator/src/kube/workers.js';
+import { WorkQueue } from '../../operator/src/kube/workqueue.js';
 import { eventually } from '../helpers/eventually.js';
 
 class Refused extends Error {
