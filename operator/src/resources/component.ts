@@ -17,8 +17,7 @@ import { API_GROUP, DAPR_COMPONENT_GROUP, DAPR_COMPONENT_KIND, DAPR_COMPONENT_VE
 import type { WasiApp } from '../api/wasiapp.js';
 import { WasiOperatorError } from '../util/errors.js';
 import { LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY_LABEL_VALUE, NAME_LABEL_VALUE, labelValueFor } from './labels.js';
-import { appIdFor, componentNameFor } from './names.js';
-import { requireName, requireNamespace, requireUid } from './required-metadata.js';
+import { appIdFor, componentNameFor, requireName, requireNamespace, requireUid } from './names.js';
 import { isDaprEnabled } from './spec-defaults.js';
 
 export type { DaprComponent, DaprComponentMetadataItem } from '../api/dapr-component.js';

@@ -12,7 +12,6 @@
 // NODE_OPTIONS must not configure the Node that runs the host).
 import type { V1EnvVar } from '@kubernetes/client-node';
 import type { WasiApp } from '../api/wasiapp.js';
-import { envReference, literalArg } from './expansion.js';
 import { isDaprEnabled } from './spec-defaults.js';
 
 export const HOST_COMMAND = 'wasi-host';
@@ -67,4 +66,18 @@ export function hostInvocationFor(app: WasiApp, moduleFile: string, dirArgs: rea
 
 function flag(name: string, value: string): string {
   return `--${name}=${literalArg(value)}`;
+}
+
+// Kubernetes expands `$(NAME)` in a container's command and args from the
+// container's env, and reduces `$$` to `$`. The operator wants that for its own
+// references to guest env values and never for what the user wrote, so user
+// text goes through literalArg.
+/** `text` escaped so the container receives it exactly as written. */
+export function literalArg(text: string): string {
+  return text.split('$').join('$$');
+}
+
+/** A reference that Kubernetes replaces with the value of the container env var `name`. */
+export function envReference(name: string): string {
+  return `$(${name})`;
 }

@@ -8,11 +8,9 @@ import { HOST_FAILURE_EXIT_CODE, RUN_TRIGGER_ANNOTATION, SPEC_HASH_ANNOTATION, W
 import type { OperatorConfig } from '../api/operator-config.js';
 import type { RunTrigger, WasiApp } from '../api/wasiapp.js';
 import { podLabelsFor } from './labels.js';
-import { cronJobNameFor } from './names.js';
+import { cronJobNameFor, requireName, requireNamespace, shortHash } from './names.js';
 import { ownerReferenceFor } from './owner.js';
 import { buildHostPodTemplate } from './pod.js';
-import { requireName, requireNamespace } from './required-metadata.js';
-import { shortHash } from './short-hash.js';
 
 export const DEFAULT_RETRIES = 0;
 /** Scheduling, image pull and the sidecar's start, per attempt, on top of spec.timeoutSeconds. */

@@ -2,8 +2,7 @@
 // app.kubernetes.io set), so `kubectl get pods -l app.kubernetes.io/instance=NAME`
 // finds an app's Pods and the controller can select what it manages.
 import type { WasiApp } from '../api/wasiapp.js';
-import { requireGeneration, requireName } from './required-metadata.js';
-import { SHORT_HASH_LENGTH, shortHash } from './short-hash.js';
+import { requireGeneration, requireName, SHORT_HASH_LENGTH, shortHash } from './names.js';
 
 export const LABEL_NAME = 'app.kubernetes.io/name';
 export const LABEL_INSTANCE = 'app.kubernetes.io/instance';

@@ -1,8 +1,8 @@
 // Deterministic names of what the operator makes for a WasiApp, so a restarted
 // operator finds its children again instead of making duplicates.
+import { createHash } from 'node:crypto';
 import type { WasiApp } from '../api/wasiapp.js';
-import { requireGeneration, requireName } from './required-metadata.js';
-import { SHORT_HASH_LENGTH, shortHash } from './short-hash.js';
+import { WasiOperatorError } from '../util/errors.js';
 import { DEFAULT_STORE_NAME } from './spec-defaults.js';
 
 const DNS_LABEL_MAX = 63;
@@ -92,3 +92,51 @@ export function storeNameFor(app: WasiApp): string {
 export function componentNameFor(app: WasiApp): string {
   return storeNameFor(app);
 }
+
+// The builders derive names and owner references from the WasiApp's identity.
+// An object read from the API server always has these fields; a missing one is
+// a programming error, so it fails loudly instead of yielding a manifest the
+// API server would reject (or, worse, accept with an empty owner uid).
+export const ERR_WASIAPP_METADATA = 'ERR_WASIAPP_METADATA';
+
+function missing(field: string, app: WasiApp): WasiOperatorError {
+  const name = app.metadata?.name ?? '(unnamed)';
+  return new WasiOperatorError(
+    ERR_WASIAPP_METADATA,
+    `WasiApp ${name} has no ${field}; build resources from the object as read from the API server`,
+  );
+}
+
+export function requireName(app: WasiApp): string {
+  const name = app.metadata?.name;
+  if (!name) throw missing('metadata.name', app);
+  return name;
+}
+
+export function requireNamespace(app: WasiApp): string {
+  const namespace = app.metadata?.namespace;
+  if (!namespace) throw missing('metadata.namespace', app);
+  return namespace;
+}
+
+export function requireUid(app: WasiApp): string {
+  const uid = app.metadata?.uid;
+  if (!uid) throw missing('metadata.uid', app);
+  return uid;
+}
+
+export function requireGeneration(app: WasiApp): number {
+  const generation = app.metadata?.generation;
+  if (generation === undefined || !Number.isSafeInteger(generation) || generation < 0) throw missing('metadata.generation', app);
+  return generation;
+}
+
+// Short hashes in names.
+const SHORT_HASH_CHARS = 8;
+
+/** 8 hex characters of SHA-256: keeps truncated names distinct and stable across restarts. */
+export function shortHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, SHORT_HASH_CHARS);
+}
+
+export const SHORT_HASH_LENGTH = SHORT_HASH_CHARS;

@@ -3,7 +3,7 @@
 import type { V1ObjectMeta, V1OwnerReference } from '@kubernetes/client-node';
 import { API_GROUP_VERSION, WASIAPP_KIND } from '../api/names.js';
 import type { WasiApp } from '../api/wasiapp.js';
-import { requireName, requireUid } from './required-metadata.js';
+import { requireName, requireUid } from './names.js';
 
 export function ownerReferenceFor(app: WasiApp): V1OwnerReference {
   return {
