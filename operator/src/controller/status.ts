@@ -1,7 +1,7 @@
 // The next WasiApp status as a pure function of the app (with its current
 // status, which is also the memory of runs whose Jobs are gone), the Jobs of
 // its runs with their Pods, and the state store's state.
-import type { Condition, ConditionStatus, WasiApp, WasiAppPhase, WasiAppResult, WasiAppRun, WasiAppStatus } from '../api/wasiapp.js';
+import type { Condition, ConditionStatus, WasiApp, WasiAppResult, WasiAppRun, WasiAppStatus } from '../api/wasiapp.js';
 import { CONDITION_READY, CONDITION_STATE_STORE_READY, CONDITION_SUCCEEDED, kubeTime, nextCondition } from './conditions.js';
 import type { Verdict } from './pod-outcome.js';
 import { isFinishedRun, viewRun, viewVanishedRun, type RunObservation, type RunView } from './run-record.js';
@@ -31,10 +31,6 @@ export interface StatusInput {
 }
 
 export const DEFAULT_RUNS_HISTORY_LIMIT = 10;
-
-export function isTerminalPhase(phase: WasiAppPhase | undefined): boolean {
-  return phase === 'Succeeded' || phase === 'Failed';
-}
 
 export function runsHistoryLimitOf(app: WasiApp): number {
   return app.spec.runsHistoryLimit ?? DEFAULT_RUNS_HISTORY_LIMIT;

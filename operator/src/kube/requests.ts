@@ -72,18 +72,6 @@ export async function applyObject<T extends KubernetesObject>(clients: KubeClien
   }
 }
 
-/** Deletes a Pod if it is still the one we looked at (uid precondition); gone already is fine. */
-export async function deletePod(clients: KubeClients, namespace: string, name: string, uid: string | undefined): Promise<void> {
-  try {
-    await clients.api.request('DELETE', `${watchPath('v1', 'pods', namespace)}/${name}`, {
-      body: { propagationPolicy: 'Background', ...(uid ? { preconditions: { uid } } : {}) },
-    });
-  } catch (err) {
-    if (isNotFound(err) || apiCode(err) === 409) return;
-    throw new WasiOperatorError('ERR_DELETE_POD', `cannot delete pod ${namespace}/${name}: ${apiErrorMessage(err)}`, { cause: err });
-  }
-}
-
 /**
  * Creates a run's Job (a POST, never an apply: a Job's template is immutable,
  * and an apply would take over someone else's Job of that name). Undefined

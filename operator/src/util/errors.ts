@@ -15,7 +15,6 @@ export const ERROR_CATALOGUE = {
   ERR_PATCH_JOB: 'Suspending or resuming a run\'s Job (spec.suspend) failed; the message has the API server\'s reason. Retried.',
   ERR_DELETE_JOB: 'Deleting an outdated run\'s Job failed; the message has the API server\'s reason. Retried.',
   ERR_DELETE_CRONJOB: 'Deleting the CronJob of a schedule that was removed failed; the message has the API server\'s reason. Retried.',
-  ERR_DELETE_POD: 'Deleting a Pod failed; the message has the API server\'s reason. Retried.',
   ERR_DELETE_COMPONENT: 'Deleting the shared state store Component after its last app went failed. Retried.',
   ERR_STATUS_UPDATE: 'Writing a WasiApp\'s status failed (RBAC on wasiapps/status, or a conflict). Retried.',
   ERR_CACHE: 'A WasiApp was not in the informer cache it was read from (deleted meanwhile). Retried.',

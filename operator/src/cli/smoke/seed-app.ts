@@ -12,7 +12,6 @@ import type { WasiApp } from '../../api/wasiapp.js';
 import { WasiOperatorError } from '../../util/errors.js';
 import { packageRoot } from '../../util/package-root.js';
 
-export const DEMO_NAMESPACE = 'wasi-demo';
 /** The example the embedded app mirrors (for messages and the test that compares them). */
 export const EXAMPLE_PATH = join('examples', 'wasiapp-seed.yaml');
 /** The seed's guest, a file of the package (the image ships it at /app/guest/build). */
