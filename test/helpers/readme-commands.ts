@@ -38,7 +38,7 @@ export const README_COMMAND_COVERAGE: Readonly<Record<string, CommandCoverage>> 
   'npm start': { coveredBy: 'demo.test.ts' },
   'npm test': { notRun: 'it is the test run itself: .ci/run calls it on a fresh clone' },
   'npx wasi-host run guest/build/dapr-state-test.wasm --success-output "Test successfully!" -- statestore': { run: 'readme-commands.test.ts' },
-  'kubectl apply -f crds/': { run: 'readme-commands.test.ts' },
+  'kubectl apply -f crds/wasiapps.wasi-operator.dev.yaml': { run: 'readme-commands.test.ts' },
   'kubectl create configmap dapr-state-test --from-file=dapr-state-test.wasm=guest/build/dapr-state-test.wasm': { run: 'readme-commands.test.ts' },
   'kubectl apply -f examples/wasiapp-seed.yaml': { run: 'readme-commands.test.ts' },
   'kubectl get wasi -o wide': { run: 'readme-commands.test.ts' },

@@ -158,8 +158,8 @@ describe('README: install, a first WasiApp, smoke test, uninstall', () => {
     );
   }, 240_000);
 
-  test('kubectl apply -f crds/, create configmap, apply the seed, get wasi -o wide: the seed Succeeded', async () => {
-    await readme('kubectl apply -f crds/');
+  test('kubectl apply the WasiApp CRD, create configmap, apply the seed, get wasi -o wide: the seed Succeeded', async () => {
+    await readme('kubectl apply -f crds/wasiapps.wasi-operator.dev.yaml');
     await readme('kubectl create configmap dapr-state-test --from-file=dapr-state-test.wasm=guest/build/dapr-state-test.wasm');
     await readme('kubectl apply -f examples/wasiapp-seed.yaml');
     const custom = node.kc.makeApiClient(CustomObjectsApi);

@@ -45,7 +45,7 @@ export const ERROR_CATALOGUE = {
   ERR_HOST_FETCH_SHA256_MISMATCH: 'The downloaded module\'s SHA-256 differs from spec.module.url\'s sha256; fix one of them.',
   ERR_HOST_FETCH_DESTINATION: 'The downloaded module cannot be written to its volume.',
   // wasi-operator smoke and rerun.
-  ERR_SMOKE_NO_CRD: 'The cluster does not serve WasiApps: install the chart (or kubectl apply -f crds/).',
+  ERR_SMOKE_NO_CRD: 'The cluster does not serve WasiApps: install the chart (or kubectl apply -f crds/wasiapps.wasi-operator.dev.yaml).',
   ERR_SMOKE_NO_OPERATOR: 'No operator wrote the smoke app\'s status in time: is it running, and does it watch that namespace?',
   ERR_DEMO_GUEST: 'The seed\'s guest file is missing; build the guests (npm run build:guests) or pass --module.',
   ERR_DEMO_NAMESPACE: 'A new namespace got no default ServiceAccount in time: is kube-controller-manager running?',

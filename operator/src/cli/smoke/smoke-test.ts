@@ -58,7 +58,7 @@ async function assertCrdInstalled(kc: KubeConfig): Promise<void> {
   if (!group?.versions.some((v) => v.version === API_VERSION)) {
     throw new WasiOperatorError(
       'ERR_SMOKE_NO_CRD',
-      `the API server does not serve ${API_GROUP}/${API_VERSION} WasiApps: install the operator (helm install wasi-operator charts/wasi-operator) or its CRD (kubectl apply -f crds/)`,
+      `the API server does not serve ${API_GROUP}/${API_VERSION} WasiApps: install the operator (helm install wasi-operator charts/wasi-operator) or its CRD (kubectl apply -f crds/wasiapps.wasi-operator.dev.yaml)`,
     );
   }
 }
