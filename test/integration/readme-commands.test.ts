@@ -34,6 +34,8 @@ let installed = false;
 
 interface ShellRun {
   code: number | null;
+  /** The signal that ended the shell (ours, with `until`). */
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
@@ -66,9 +68,9 @@ function sh(command: string, options: { env?: Record<string, string>; timeoutMs?
       reject(new Error(`\`${command}\` did not end within ${options.timeoutMs ?? 120_000} ms:\n${stderr}${stdout}`));
     }, options.timeoutMs ?? 120_000);
     child.on('error', reject);
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr });
+      resolve({ code, signal, stdout, stderr });
     });
   });
 }
@@ -139,8 +141,9 @@ describe('README: the controller from the command line', () => {
       timeoutMs: 90_000,
     });
     expect(run.stdout + run.stderr).toContain('"msg":"caches synced"');
+    // npx goes with the process group's SIGTERM; the controller under it finishes its shutdown first.
     expect(run.stdout + run.stderr).toContain('"msg":"controller stopped"');
-    expect(run.code).toBe(0);
+    expect(run.code === 0 || run.signal === 'SIGTERM').toBe(true);
   }, 120_000);
 });
 

@@ -5,6 +5,9 @@ import { CONTROLLER_USAGE, parseControllerArgs, type ParsedArgs } from '../contr
 import { startOperator } from '../controller/operator.js';
 import { createLogger } from '../util/logger.js';
 
+/** Signals closer together than this are one request (see onSignal). */
+const REPEAT_WINDOW_MS = 1000;
+
 export async function controllerCommand(args: string[]): Promise<number> {
   let parsed: ParsedArgs;
   try {
@@ -22,6 +25,31 @@ export async function controllerCommand(args: string[]): Promise<number> {
 
   let finish: (code: number) => void = () => {};
   const finished = new Promise<number>((resolve) => (finish = resolve));
+  let started = false;
+  let signalledAt = 0;
+  // Listening from the start, so no signal meets Node's default (death
+  // without a word). Before the operator has started there is nothing to
+  // drain: it exits at once. After, the first signal stops it gracefully; a
+  // second one, later than REPEAT_WINDOW_MS, ends the process at once. One
+  // within that window is the same request delivered twice: `npx` forwards
+  // the terminal's Ctrl-C (or a SIGTERM to the process group) to the
+  // controller, which has already had it.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    const now = Date.now();
+    if (signalledAt !== 0) {
+      if (now - signalledAt > REPEAT_WINDOW_MS) {
+        log.warn({ signal }, 'second signal; exiting without finishing the shutdown');
+        process.exit(130);
+      }
+      return;
+    }
+    signalledAt = now;
+    log.info({ signal }, 'received signal');
+    if (!started) process.exit(0);
+    finish(0);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
   const operator = await startOperator({
     config: options.config,
     kubeconfigPath: options.kubeconfig,
@@ -34,21 +62,9 @@ export async function controllerCommand(args: string[]): Promise<number> {
     logger: log,
     onLeadershipLost: () => finish(1),
   });
+  started = true;
 
-  const onSignal = (signal: NodeJS.Signals): void => {
-    log.info({ signal }, 'received signal');
-    finish(0);
-  };
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
   const code = await finished;
-  process.off('SIGTERM', onSignal);
-  process.off('SIGINT', onSignal);
-
-  // A second signal during shutdown ends the process at once.
-  const forceExit = (): void => process.exit(130);
-  process.once('SIGTERM', forceExit);
-  process.once('SIGINT', forceExit);
   await operator.stop();
   return code;
 }
