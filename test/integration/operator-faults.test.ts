@@ -267,10 +267,13 @@ test(`etcd compacted during a burst of ${BURST} apps: watches that resume from a
   await creating;
   await expectEachAppRunOnce(namespace, BURST);
 
-  // The built-in resources' watches resume from a compacted resourceVersion: 410 Gone, one relist each.
+  // The built-in resources' watches resume from a compacted resourceVersion: 410 Gone, at most one relist
+  // each. One of them may hold the very revision etcd was compacted at (the last write before the stop was
+  // its object's), which is still served: that one resumes without a 410. Never both.
   // (The CRDs' resources are not served for a moment after the restart: their informers restart once instead.)
   const after = await listCounts(operator.metricsPort!);
-  expect({ pods: after.pods?.gone, jobs: after.jobs?.gone }).toEqual({ pods: 1, jobs: 1 });
+  const gone = { pods: after.pods?.gone ?? 0, jobs: after.jobs?.gone ?? 0 };
+  expect({ pods: gone.pods <= 1, jobs: gone.jobs <= 1, some: gone.pods + gone.jobs >= 1 }).toEqual({ pods: true, jobs: true, some: true });
   for (const informer of INFORMERS) expect({ informer, lists: totalLists(after[informer]) <= 2 }).toEqual({ informer, lists: true });
 }, 600_000);
 
