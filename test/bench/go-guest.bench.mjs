@@ -27,7 +27,7 @@ import { readFileSync, rmSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  HOST_BIN, REPO_ROOT, childEnv, distImport, guestModule, median, min, ms, printFigure, progress, ratio, reportRow, timedRun,
+  HOST_BIN, REPO_ROOT, childEnv, devImport, distImport, guestModule, median, min, ms, printFigure, progress, ratio, reportRow, timedRun,
 } from './lib.mjs';
 
 const SEED = 'go-dapr-state-test';
@@ -40,8 +40,8 @@ const GOAL_GET_RATIO = 1.0;
 const KEY = 'weapon';
 const STORE = 'statestore';
 
-const { startRedis } = await distImport('local/runtime/redis-server.js');
-const { startDaprd } = await distImport('local/runtime/daprd.js');
+const { startRedis } = await devImport('runtime/redis-server.js');
+const { startDaprd } = await devImport('runtime/daprd.js');
 const plainCompileChild = join(REPO_ROOT, 'test', 'bench', 'children', 'plain-compile-instantiate.mjs');
 const plainGetChild = join(REPO_ROOT, 'test', 'bench', 'children', 'plain-get-loop.mjs');
 const tmp = mkdtempSync(join(tmpdir(), 'wasi-bench-go-'));

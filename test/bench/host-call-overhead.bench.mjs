@@ -19,7 +19,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  HOST_BIN, REPO_ROOT, childEnv, distImport, guestModule, median, min, ms, printFigure, progress, ratio, reportRow, timedRun,
+  HOST_BIN, REPO_ROOT, childEnv, devImport, distImport, guestModule, median, min, ms, printFigure, progress, ratio, reportRow, timedRun,
 } from './lib.mjs';
 
 const GETS = 2000;
@@ -29,8 +29,8 @@ const GOAL_RATIO = 1.2;
 const KEY = 'weapon';
 const STORE = 'statestore';
 
-const { startRedis } = await distImport('local/runtime/redis-server.js');
-const { startDaprd } = await distImport('local/runtime/daprd.js');
+const { startRedis } = await devImport('runtime/redis-server.js');
+const { startDaprd } = await devImport('runtime/daprd.js');
 const plainChild = join(REPO_ROOT, 'test', 'bench', 'children', 'plain-get-loop.mjs');
 const tmp = mkdtempSync(join(tmpdir(), 'wasi-bench-calls-'));
 

@@ -27,6 +27,11 @@ export function distImport(relative) {
   return import(new URL(`../../dist/operator/src/${relative}`, import.meta.url).href);
 }
 
+/** The development harness (local cluster, redis/daprd launchers, tool builds), compiled to dist/dev. */
+export function devImport(relative) {
+  return import(new URL(`../../dist/dev/${relative}`, import.meta.url).href);
+}
+
 export function sorted(values) {
   return [...values].sort((a, b) => a - b);
 }

@@ -19,7 +19,7 @@
 // chart with the image built from the Dockerfile, as `npm start` does.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { distImport, median, printFigure, progress, ratio, REPO_ROOT, reportRow } from './lib.mjs';
+import { devImport, distImport, median, printFigure, progress, ratio, REPO_ROOT, reportRow } from './lib.mjs';
 
 const RUNS = Number(process.env.WASI_BENCH_NODE_RUNS ?? 10);
 const BURST = Number(process.env.WASI_BENCH_NODE_BURST ?? 100);
@@ -27,11 +27,11 @@ const GOAL_MS = 1000;
 const TIMEOUT_MS = 300_000;
 const BURST_TIMEOUT_MS = Number(process.env.WASI_BENCH_NODE_BURST_TIMEOUT_S ?? 600) * 1000;
 
-const { startCluster, stopCluster } = await distImport('local/cluster/cluster.js');
-const { defaultStateDir } = await distImport('local/cluster/state-dir.js');
-const { ensureImages, SEED_MODULE_FILE } = await distImport('local/images/images.js');
-const { REGISTRY_ADDRESS } = await distImport('local/node/node-layout.js');
-const { installOperatorChart, pinnedOperatorImage } = await distImport('local/node/operator-install.js');
+const { startCluster, stopCluster } = await devImport('cluster/cluster.js');
+const { defaultStateDir } = await devImport('cluster/state-dir.js');
+const { ensureImages, SEED_MODULE_FILE } = await devImport('images/images.js');
+const { REGISTRY_ADDRESS } = await devImport('node/node-layout.js');
+const { installOperatorChart, pinnedOperatorImage } = await devImport('node/operator-install.js');
 const k8s = await import('@kubernetes/client-node');
 const yaml = (await import('js-yaml')).default;
 

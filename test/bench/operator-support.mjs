@@ -8,7 +8,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, Watch } from '@kubernetes/client-node';
-import { REPO_ROOT, childEnv, distImport, progress } from './lib.mjs';
+import { REPO_ROOT, childEnv, devImport, distImport, progress } from './lib.mjs';
 
 /** The operator under test; WASI_BENCH_OPERATOR_BIN points at another build's bin/wasi-operator.mjs for an A/B comparison. */
 export const OPERATOR_BIN = process.env.WASI_BENCH_OPERATOR_BIN || join(REPO_ROOT, 'bin', 'wasi-operator.mjs');
@@ -69,9 +69,9 @@ export async function pooledKubeConfig(path) {
 /** A fresh control plane in a temp state dir; `stop()` removes it. */
 export async function startBenchCluster() {
   const [{ startCluster, stopCluster }, { isToolCurrent }, { ETCD, KUBERNETES }] = await Promise.all([
-    distImport('local/cluster/cluster.js'),
-    distImport('local/tools/go-build.js'),
-    distImport('local/tools/pins.js'),
+    devImport('cluster/cluster.js'),
+    devImport('tools/go-build.js'),
+    devImport('tools/pins.js'),
   ]);
   const missing = [ETCD, KUBERNETES].filter((pin) => !isToolCurrent(pin)).map((pin) => pin.name);
   if (missing.length > 0) throw new Error(`control-plane binaries not built (${missing.join(', ')}): run \`npm run setup\` first`);
@@ -364,7 +364,7 @@ export async function startOperatorProcess({ kubeconfigPath, namespace, concurre
   // a long-lived, mostly idle controller. Override to compare or profile, e.g.
   // WASI_BENCH_OPERATOR_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
   const nodeArgs = (process.env.WASI_BENCH_OPERATOR_NODE_ARGS ?? OPERATOR_NODE_FLAGS).split(' ').filter(Boolean);
-  const { freePorts } = await distImport('local/cluster/free-port.js');
+  const { freePorts } = await devImport('cluster/free-port.js');
   const [metricsPort, probePort] = await freePorts(2);
   // Its stdout and stderr go straight to the file, as the node agent gives a
   // container's (and a container runtime drains them): through a pipe to this
