@@ -27,7 +27,7 @@ import { readFileSync, rmSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  HOST_BIN, REPO_ROOT, childEnv, devImport, distImport, guestModule, median, min, ms, printFigure, progress, ratio, reportRow, timedRun,
+  HOST_BIN, REPO_ROOT, childEnv, devImport, guestModule, median, min, ms, printFigure, progress, ratio, reportRow, timedRun,
 } from './lib.mjs';
 
 const SEED = 'go-dapr-state-test';

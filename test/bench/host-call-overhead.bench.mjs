@@ -19,7 +19,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  HOST_BIN, REPO_ROOT, childEnv, devImport, distImport, guestModule, median, min, ms, printFigure, progress, ratio, reportRow, timedRun,
+  HOST_BIN, REPO_ROOT, childEnv, devImport, guestModule, median, min, ms, printFigure, progress, ratio, reportRow, timedRun,
 } from './lib.mjs';
 
 const GETS = 2000;

@@ -19,7 +19,7 @@
 // chart with the image built from the Dockerfile, as `npm start` does.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { devImport, distImport, median, printFigure, progress, ratio, REPO_ROOT, reportRow } from './lib.mjs';
+import { devImport, median, printFigure, progress, ratio, REPO_ROOT, reportRow } from './lib.mjs';
 
 const RUNS = Number(process.env.WASI_BENCH_NODE_RUNS ?? 10);
 const BURST = Number(process.env.WASI_BENCH_NODE_BURST ?? 100);
