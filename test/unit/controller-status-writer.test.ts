@@ -94,18 +94,18 @@ describe('StatusWriter.writeFailure', () => {
 
   test('a terminal error turns the app Failed with Reconciled=False and its reason, written once', async () => {
     const { writer, state } = setUp({ phase: 'Pending' });
-    await writer.writeFailure(state.app, taken, 'JobNameTaken', 'JobNameTaken');
+    await writer.writeFailure(state.app, taken, 'JobNameTaken', true);
     expect(state.app.status?.phase).toBe('Failed');
     expect(state.app.status?.conditions).toEqual([
       expect.objectContaining({ type: 'Reconciled', status: 'False', reason: 'JobNameTaken', message: taken.message, lastTransitionTime: '2030-01-01T00:00:00Z' }),
     ]);
-    await writer.writeFailure(state.app, taken, 'JobNameTaken', 'JobNameTaken');
+    await writer.writeFailure(state.app, taken, 'JobNameTaken', true);
     expect(state.writes).toBe(1);
   });
 
   test('an error a retry may fix shows as Reconciled=False and leaves the phase alone', async () => {
     const { writer, state } = setUp({ phase: 'Running' });
-    await writer.writeFailure(state.app, new Error('the server is currently unable to handle the request'), 'ReconcileError', undefined);
+    await writer.writeFailure(state.app, new Error('the server is currently unable to handle the request'), 'ReconcileError', false);
     expect(state.app.status?.phase).toBe('Running');
     expect(state.app.status?.conditions?.[0]).toMatchObject({ type: 'Reconciled', status: 'False', reason: 'ReconcileError' });
   });
@@ -113,8 +113,8 @@ describe('StatusWriter.writeFailure', () => {
   test('a new message is written again; the other conditions stay', async () => {
     const ready = { type: 'StateStoreReady', status: 'True' as const, reason: 'ComponentApplied', message: 'applied', lastTransitionTime: '2029-12-31T00:00:00Z' };
     const { writer, state } = setUp({ phase: 'Pending', conditions: [ready] });
-    await writer.writeFailure(state.app, new Error('first'), 'ReconcileError', undefined);
-    await writer.writeFailure(state.app, new Error('second'), 'ReconcileError', undefined);
+    await writer.writeFailure(state.app, new Error('first'), 'ReconcileError', false);
+    await writer.writeFailure(state.app, new Error('second'), 'ReconcileError', false);
     expect(state.writes).toBe(2);
     expect(state.app.status?.conditions).toEqual([ready, expect.objectContaining({ type: 'Reconciled', message: 'second' })]);
   });

@@ -138,7 +138,7 @@ export class Reconciler {
     const app = this.deps.caches.apps.get(name, namespace);
     if (!app || app.metadata.deletionTimestamp) return;
     const terminal = terminalReasonOf(err);
-    await this.statuses.writeFailure(app, err, terminal ?? failureReasonOf(err), terminal);
+    await this.statuses.writeFailure(app, err, terminal ?? failureReasonOf(err), terminal !== undefined);
   }
 
   /**

@@ -7,7 +7,7 @@
 // an optimisation that a restart may lose: a fresh cache has seen them all.
 import type { Logger } from 'pino';
 import { HOST_FAILURE_EXIT_CODE } from '../api/names.js';
-import { type ConditionReason, EventReason, type TerminalErrorReason } from '../api/reasons.js';
+import { type ConditionReason, EventReason } from '../api/reasons.js';
 import type { WasiApp, WasiAppStatus } from '../api/wasiapp.js';
 import { errorMessage } from '../util/errors.js';
 import { CONDITION_RECONCILED, CONDITION_STATE_STORE_READY, findCondition, nextCondition } from './conditions.js';
@@ -79,7 +79,7 @@ export class StatusWriter {
    * status write of a reconcile that works drops both: it computes the whole
    * status again.
    */
-  async writeFailure(app: WasiApp, err: unknown, reason: string, terminal: TerminalErrorReason | undefined): Promise<void> {
+  async writeFailure(app: WasiApp, err: unknown, reason: string, terminal: boolean): Promise<void> {
     const previous = app.status?.conditions ?? [];
     const message = errorMessage(err);
     const before = findCondition(previous, CONDITION_RECONCILED);
