@@ -27,6 +27,7 @@ import { applyObject, createJob, deleteBatchObject, deleteComponent, patchAppSta
 import type { RunObservation } from './run-record.js';
 import { COMPONENT_PENDING, SharedStateStores, type SharedStoreCaches } from './shared-store.js';
 import { stateStoreTargetFor } from './state-store-failure.js';
+import { settlingUntil } from './settling.js';
 import { computeStatus } from './status.js';
 import { StatusWriter, type RunMetrics } from './status-writer.js';
 import type { ReconcileResult } from '../kube/workers.js';
@@ -113,9 +114,10 @@ export class Reconciler {
     if (runs.created) return {};
     const now = this.now();
     const nextRun = app.spec.schedule !== undefined && !app.spec.suspend ? nextScheduleTime(app.spec.schedule, app.spec.timeZone, now) : undefined;
+    const observations = this.observeRuns(app);
     const next = computeStatus({
       app,
-      runs: this.observeRuns(app),
+      runs: observations,
       stateStore,
       stateStoreTarget: stateStoreTargetFor(app, this.deps.config),
       now,
@@ -123,9 +125,17 @@ export class Reconciler {
       ...(runs.observedRerun !== undefined && { observedRerun: runs.observedRerun }),
       ...(nextRun && { nextScheduleTime: kubeTime(nextRun) }),
     });
-    await this.statuses.write(key, app, next, log);
     // Look again once that time has passed, so NEXT RUN moves on even if no run starts then.
-    return nextRun ? { requeueAfterMs: Math.max(1000, nextRun.getTime() - now.getTime() + 1000) } : {};
+    const nextRunMs = nextRun ? Math.max(1000, nextRun.getTime() - now.getTime() + 1000) : undefined;
+    // The current run waits on another controller's next step: its event brings the app back, and the
+    // status is written then (or when the wait has lasted too long to be routine, see settling.ts).
+    const settlesBy = next.phase === 'Pending' ? settlingUntil(observations.find((o) => o.job.metadata?.name === next.jobName), now) : undefined;
+    if (settlesBy) {
+      log.debug({ settlesBy: settlesBy.toISOString() }, 'status settling');
+      return { requeueAfterMs: Math.min(settlesBy.getTime() - now.getTime(), nextRunMs ?? Infinity) };
+    }
+    await this.statuses.write(key, app, next, log);
+    return nextRunMs !== undefined ? { requeueAfterMs: nextRunMs } : {};
   }
 
   /**
