@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { sectionsOf } from '../../operator/src/host/module-sections.js';
 import { startDaprd, type TestDaprd } from '../helpers/daprd.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { guestModule, runWasiHost } from '../helpers/wasi-host.js';
@@ -11,6 +12,8 @@ import { asStartSectionModule } from '../helpers/wasm-bytes.js';
 
 const APP_ID = 'seed-host';
 const SEED_APP_ID = 'seed-as018';
+/** The id of a WebAssembly module's start section. */
+const START_SECTION_ID = 8;
 
 let redis: TestRedis | undefined;
 let daprd: TestDaprd | undefined;
@@ -57,9 +60,10 @@ test('the seed guest built the older way (code in the start section, no _start e
 
 test('the seed itself, built as its repository builds it (AssemblyScript 0.18, as-wasi), prints "Test successfully!" with its state in Redis', async () => {
   const path = guestModule('seed-as018');
-  const module = new WebAssembly.Module(readFileSync(path));
+  const bytes = readFileSync(path);
   // What makes this build different: only memory exported, the code in the start section.
-  expect(WebAssembly.Module.exports(module).map((e) => e.name)).toEqual(['memory']);
+  expect(WebAssembly.Module.exports(new WebAssembly.Module(bytes)).map((e) => e.name)).toEqual(['memory']);
+  expect(sectionsOf(bytes).some((section) => section.id === START_SECTION_ID)).toBe(true);
   // The seed hard-codes the sidecar at 127.0.0.1:3500, Dapr's default port.
   const seedDaprd = await startDaprd({ appId: SEED_APP_ID, redisAddress: redis!.address, httpPort: 3500 });
   try {
@@ -68,6 +72,7 @@ test('the seed itself, built as its repository builds it (AssemblyScript 0.18, a
     const client = new Redis({ host: redis!.host, port: redis!.port, lazyConnect: true, maxRetriesPerRequest: 1 });
     try {
       await client.connect();
+      expect(JSON.parse((await client.hget(`${SEED_APP_ID}||weapon`, 'data'))!)).toBe('Death Star');
       expect(JSON.parse((await client.hget(`${SEED_APP_ID}||planets`, 'data'))!)).toEqual({ name: 'Tatooine', test: 123 });
     } finally {
       client.disconnect();
