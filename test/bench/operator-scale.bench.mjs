@@ -68,7 +68,7 @@ const APPS = Number(process.env.WASI_BENCH_SCALE_APPS ?? 1000);
 const ROUNDS = Number(process.env.WASI_BENCH_SCALE_ROUNDS ?? 3);
 const CONCURRENCY = Number(process.env.WASI_BENCH_CONCURRENCY ?? 10);
 const GOAL = 1.2;
-// Issue 11: the same figure with Dapr on, against the same plain client.
+// Issue 11: the same figure with Dapr on, against the plain client creating the same (Dapr-on) Jobs.
 const DAPR_GOAL = 1.5;
 const TIMEOUT_MS = 15 * 60 * 1000;
 
@@ -124,18 +124,15 @@ async function plainClient(cluster, pooled, namespace, daprNamespace) {
       applyObject({ api }, job),
     );
     await emptyNamespace(pooled, namespace, { keepApps: true });
-    /** The ratio's reference once more (the namespace is empty of Jobs again afterwards). */
-    const pooledAgain = async (round) => {
-      const millis = await timeJobCreates(`reference, round ${round}`, cluster, pooled, namespace, jobs, viaClientNode);
-      await emptyNamespace(pooled, namespace, { keepApps: true });
+    /** A reference run once more (its namespace is empty of Jobs again afterwards). */
+    const referenceRun = async (label, runNamespace, runJobs) => {
+      const millis = await timeJobCreates(label, cluster, pooled, runNamespace, runJobs, viaClientNode);
+      await emptyNamespace(pooled, runNamespace, { keepApps: true });
       return millis;
     };
+    const pooledAgain = (round) => referenceRun(`reference, round ${round}`, namespace, jobs);
     /** The Dapr-on figure's reference: the Dapr-on apps' Jobs. */
-    const pooledDapr = async (round) => {
-      const millis = await timeJobCreates(`reference with Dapr, round ${round}`, cluster, pooled, daprNamespace, daprJobs, viaClientNode);
-      await emptyNamespace(pooled, daprNamespace, { keepApps: true });
-      return millis;
-    };
+    const pooledDapr = (round) => referenceRun(`reference with Dapr, round ${round}`, daprNamespace, daprJobs);
     return { pooledMillis, leanApplyMillis, pooledAgain, pooledDapr };
   } finally {
     await api.close();
@@ -240,9 +237,10 @@ try {
   const pooledRounds = [firstPooledMillis];
   const operatorRounds = [];
   // The default, Dapr on (the 1,000 apps of a namespace share one state store Component), has its own
-  // reference run just before it, creating the same Pods (the Dapr-on apps' Jobs): a control plane that has made and deleted thousands of Pods answers more
-  // slowly (a second Dapr-off run on the same control plane takes 20-40 % longer than the first), so each
-  // figure is taken against the reference measured in the same state.
+  // reference run just before it, creating the same Pods (the Dapr-on apps' Jobs): a control plane that
+  // has made and deleted thousands of Pods answers more slowly (a second Dapr-off run on the same control
+  // plane takes 20-40 % longer than the first), so each figure is taken against a reference measured in
+  // the same state.
   const daprPooledRounds = [];
   const daprRounds = [];
   for (let round = 1; round <= ROUNDS; round++) {
@@ -265,8 +263,9 @@ try {
   const daprPooledMillis = median(daprPooledRounds);
   const daprMillis = median(daprRounds);
   const daprRatio = daprMillis / daprPooledMillis;
-  // The informational runs below come last; their ratios are to the reference run measured last.
-  const latestPooledMillis = daprPooledRounds.at(-1);
+  // The informational runs below come last; their ratios are to the last reference run of their kind.
+  const latestPooledMillis = pooledRounds.at(-1);
+  const latestDaprPooledMillis = daprPooledRounds.at(-1);
   const applyingNamespace = await cluster.createNamespace('bench-applying');
   const applyingMillis = await operatorWhileApplying(cluster, pooled, applyingNamespace, join(cluster.stateDir, 'operator-applying.log'));
   progress(`deleting the WasiApps created while the operator ran`);
@@ -287,7 +286,7 @@ try {
       ` the operator running while the ${APPS} WasiApps are created, creates included: ${seconds(applyingMillis)}, ratio ${ratio(applyingMillis / latestPooledMillis)};` +
       ` with Dapr on (one shared Component): applied ${seconds(daprMillis)} against the plain client creating the same Jobs just before it ${seconds(daprPooledMillis)},` +
       ` ratio ${ratio(daprRatio)}, goal ≤ ${DAPR_GOAL}: ${daprRatio <= DAPR_GOAL ? 'met' : 'missed'} (rounds: ${daprRounds.map(seconds).join(', ')}; references ${daprPooledRounds.map(seconds).join(', ')});` +
-      ` while applying ${seconds(daprApplyingMillis)}, ratio ${ratio(daprApplyingMillis / latestPooledMillis)};` +
+      ` while applying ${seconds(daprApplyingMillis)}, ratio ${ratio(daprApplyingMillis / latestDaprPooledMillis)};` +
       ` ${loadNote(availableParallelism())})`,
   );
   reportRow({
