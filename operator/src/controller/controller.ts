@@ -8,7 +8,9 @@ import { keyOf, parseKey } from './keys.js';
 import { isConflict, type KubeClients } from '../kube/requests.js';
 import { errorMessage } from '../util/errors.js';
 import type { OperatorMetrics } from './metrics.js';
+import { PodWaits } from './pod-waits.js';
 import { Reconciler } from './reconcile.js';
+import { SETTLE_LIMIT_MS } from './settling.js';
 import { createWatches, type Watches } from './watches.js';
 import { runWorkers, type ReconcileOutcome, type Workers } from '../kube/workers.js';
 import { WorkQueue } from '../kube/workqueue.js';
@@ -31,6 +33,7 @@ export class Controller {
   private readonly queue: WorkQueue;
   private readonly watches: Watches;
   private readonly reconciler: Reconciler;
+  private readonly podWaits = new PodWaits(SETTLE_LIMIT_MS);
   private workers: Workers | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
   private started = false;
@@ -48,6 +51,7 @@ export class Controller {
       enqueue: (key, priority) => this.queue.add(key, priority),
       log: deps.log,
       onListed: (informer, reason) => deps.metrics.countList(informer, reason),
+      onPodAdded: (pod) => this.podWaits.podSeen(pod),
     });
     this.reconciler = new Reconciler({
       config: deps.config,
@@ -66,12 +70,16 @@ export class Controller {
       metrics: deps.metrics,
       // Apps woken by their Component's apply have not been acted on yet: new work.
       requeue: (key) => this.queue.add(key, 'normal'),
+      onJobCreated: (namespace, name) => this.podWaits.jobCreated(namespace, name),
     });
   }
 
-  /** True while new apps (or spec changes) wait to be reconciled. */
-  get hasNewWork(): boolean {
-    return this.queue.normalDepth > 0;
+  /**
+   * True while new apps (or spec changes) wait to be reconciled, or the Jobs
+   * just created for them wait for their Pods (pod-waits.ts).
+   */
+  get startingRuns(): boolean {
+    return this.queue.normalDepth > 0 || this.podWaits.waiting > 0;
   }
 
   /** False while an informer cannot reach the API server (its cache falls behind). */

@@ -15,7 +15,7 @@ import type { WasiApp } from '../api/wasiapp.js';
 import { RERUN_ANNOTATION, SPEC_HASH_ANNOTATION } from '../api/names.js';
 import { ConditionReason, EventReason, terminalReasonOf } from '../api/reasons.js';
 import { buildRunCronJob, buildRunJob } from '../resources/job.js';
-import { LABEL_GENERATION } from '../resources/labels.js';
+import { JOB_NAME_LABEL, LABEL_GENERATION } from '../resources/labels.js';
 import { cronJobNameFor, jobNameFor, scheduledRerunJobNameFor } from '../resources/names.js';
 import { controllerOf, isControlledBy } from '../resources/owner.js';
 import { WasiOperatorError } from '../util/errors.js';
@@ -50,10 +50,9 @@ export interface ReconcilerDeps {
   now?: () => Date;
   /** Queues an app's reconcile again (the apps that waited for a Component's apply, when it ends). */
   requeue?: (key: string) => void;
+  /** Told of each run Job this reconciler creates (pod-waits.ts). */
+  onJobCreated?: (namespace: string, name: string) => void;
 }
-
-/** The label the Job controller puts on each of a Job's Pods. */
-const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
 
 /** How long to trust that the watch delivers our own status write before looking again anyway. */
 const OWN_WRITE_GRACE_MS = 2000;
@@ -223,6 +222,7 @@ export class Reconciler {
       throw nameTaken('ERR_JOB_NAME_TAKEN', 'Job', namespace, name, app);
     }
     log.info({ job: name, trigger }, 'created run job');
+    this.deps.onJobCreated?.(namespace, name);
     this.deps.events.normal(app, EventReason.JobCreated, `created Job ${name} (${trigger === 'Rerun' ? 'a rerun' : `generation ${app.metadata.generation}`})`);
     return true;
   }

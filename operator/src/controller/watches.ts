@@ -118,6 +118,8 @@ export interface WatchOptions {
   log: Logger;
   /** Counts each informer's lists (what a relist storm would show). */
   onListed?(informer: string, reason: ListReason): void;
+  /** Each Pod of ours the watch adds (or a list finds), before its app is queued. */
+  onPodAdded?(pod: V1Pod): void;
 }
 
 export function createWatches(options: WatchOptions): Watches {
@@ -250,7 +252,14 @@ export function createWatches(options: WatchOptions): Watches {
         path: watchPath('v1', 'pods', ns || undefined),
         labelSelector: podSelector,
         log,
-        handlers: { onAdd: enqueueRunApp, onUpdate: enqueueRunApp, onDelete: enqueueRunApp },
+        handlers: {
+          onAdd: (pod) => {
+            options.onPodAdded?.(pod);
+            enqueueRunApp(pod);
+          },
+          onUpdate: enqueueRunApp,
+          onDelete: enqueueRunApp,
+        },
         trim: trimPod,
         // A reconcile finds its app's Pods by app instead of scanning every Pod of the namespace.
         indexBy: runAppKeyOf,

@@ -8,9 +8,12 @@
 //
 // Events are reports, not work: they are written in the background, a few at
 // a time, and held back while `holdWhile` says new apps wait for their Pods
-// (a burst of 1,000 apps gets its Pods first, its PodCreated events after),
-// but never longer than `maxHoldMs`. Their timestamps are those of the moment
-// they were emitted.
+// (a burst of 1,000 apps gets its Pods first, its JobCreated events after),
+// but never longer than `maxHoldMs`. The hold outlasts such a burst on two
+// cores (the Job controller makes the last Pods 15-25 s after the operator's
+// start): with a hold shorter than that, the first apps' events were written
+// in the middle of it, competing with the Job controller's Pod creates. Their
+// timestamps are those of the moment they were emitted.
 import { randomBytes } from 'node:crypto';
 import type { CoreV1Event, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
@@ -31,7 +34,7 @@ const DEFAULT_MAX_IN_FLIGHT = 4;
 const DEFAULT_MAX_BACKLOG = 10_000;
 /** How often held events look again whether they may go. */
 const HOLD_POLL_MS = 100;
-const DEFAULT_MAX_HOLD_MS = 10_000;
+const DEFAULT_MAX_HOLD_MS = 30_000;
 
 export interface EventRecorderOptions {
   /** reportingInstance: tells replicas apart (the leader-election identity). */
@@ -43,7 +46,7 @@ export interface EventRecorderOptions {
   patchIntervalMs?: number;
   /** While true, events wait (see above); default never. */
   holdWhile?: () => boolean;
-  /** The longest an event is held back; default 10 s. */
+  /** The longest an event is held back; default 30 s. */
   maxHoldMs?: number;
   /** Event writes in flight at once; default 4. */
   maxInFlight?: number;

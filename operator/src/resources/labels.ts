@@ -8,6 +8,8 @@ export const LABEL_NAME = 'app.kubernetes.io/name';
 export const LABEL_INSTANCE = 'app.kubernetes.io/instance';
 export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
 export const LABEL_GENERATION = 'wasi-operator.dev/generation';
+/** The label the Job controller puts on each of a Job's Pods: the Job's name. */
+export const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
 
 export const NAME_LABEL_VALUE = 'wasi-app';
 export const MANAGED_BY_LABEL_VALUE = 'wasi-operator';
