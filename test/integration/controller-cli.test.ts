@@ -5,7 +5,7 @@ import { CoordinationV1Api } from '@kubernetes/client-node';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 import { freePort } from '../helpers/ports.js';
 import { startProcess, waitFor, type ManagedProcess } from '../helpers/processes.js';
-import { clientsFor, createApp, eventually, podsOf } from './controller-support.js';
+import { clientsFor, createApp, eventsFor, eventually, podsOf } from './controller-support.js';
 
 const BIN = join(process.cwd(), 'bin', 'wasi-operator.mjs');
 
@@ -61,6 +61,16 @@ test('runs, serves /readyz and /metrics, reconciles, and exits 0 on SIGTERM', as
     return /wasi_operator_reconcile_total\{result="success"\} [1-9]/.test(text) && text;
   });
   expect(metrics).toContain('wasi_operator_leader 1');
+  // Its JobCreated Event was held only until the Job's Pod turned up (not for the 15 s a Pod-less Job
+  // holds events, nor the 30 s cap), and the backlog gauge shows it written.
+  await eventually('the JobCreated event, soon after the Pod', async () => (await eventsFor(c, namespace, 'from-cli')).some((e) => e.reason === 'JobCreated'), {
+    timeoutMs: 10_000,
+  });
+  const afterEvents = await eventually('no events waiting', async () => {
+    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    return text.includes('wasi_operator_events_waiting 0') && text;
+  });
+  expect(afterEvents).toContain('wasi_operator_events_dropped_total 0');
 
   const exit = await proc.stop(20_000);
   expect(exit).toEqual({ code: 0, signal: null });

@@ -85,6 +85,21 @@ describe('OperatorMetrics', () => {
     expect(valueOf(text, 'wasi_operator_start_time_seconds')).toBeCloseTo(Date.now() / 1000, -1);
   });
 
+  it("exposes the event recorder's backlog as read at each scrape, and the events it dropped", async () => {
+    const metrics = new OperatorMetrics();
+    expect(valueOf(await metrics.render(), 'wasi_operator_events_waiting')).toBe(0);
+    expect(valueOf(await metrics.render(), 'wasi_operator_events_dropped_total')).toBe(0);
+    let waiting = 12;
+    metrics.readEventsWaitingFrom(() => waiting);
+    metrics.countEventDropped();
+    metrics.countEventDropped();
+    expect(valueOf(await metrics.render(), 'wasi_operator_events_waiting')).toBe(12);
+    waiting = 0;
+    const text = await metrics.render();
+    expect(valueOf(text, 'wasi_operator_events_waiting')).toBe(0);
+    expect(valueOf(text, 'wasi_operator_events_dropped_total')).toBe(2);
+  });
+
   it('counts runs by namespace and result, and observes their timings in seconds', async () => {
     const metrics = new OperatorMetrics();
     metrics.observeRunFinished(FULL_RUN);

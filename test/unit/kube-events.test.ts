@@ -155,10 +155,12 @@ test('flush writes held events too', async () => {
 
 test('keeps at most maxInFlight writes open and drops the oldest beyond maxBacklog', async () => {
   const endpoint = eventsEndpoint(true);
-  const recorder = new EventRecorder(endpoint.api, { instance: 'op-1', log, maxInFlight: 2, maxBacklog: 3 });
+  let dropped = 0;
+  const recorder = new EventRecorder(endpoint.api, { instance: 'op-1', log, maxInFlight: 2, maxBacklog: 3, onDropped: () => dropped++ });
   for (let i = 0; i < 7; i++) recorder.normal(app, 'PodCreated', `created pod app-g${i}`);
   // 2 in flight (g0, g1), 3 waiting (g4..g6): g2 and g3 were dropped.
   expect(recorder.waiting).toBe(5);
+  expect(dropped).toBe(2);
   const flushed = recorder.flush();
   await eventually(
     'every held write released',

@@ -81,6 +81,9 @@ export class OperatorMetrics implements RunMetrics {
   private readonly queueDepth: Gauge;
   private readonly leader: Gauge;
   private readonly informerLists: Counter<'informer' | 'reason'>;
+  private readonly eventsDropped: Counter;
+  /** What wasi_operator_events_waiting reads at each scrape (the event recorder's backlog). */
+  private eventsWaiting: () => number = () => 0;
   private readonly runs: Counter<RunLabel | 'result'>;
   private readonly guestRunDuration: Histogram<RunLabel>;
   private readonly guestCompileInstantiate: Histogram<RunLabel>;
@@ -126,6 +129,20 @@ export class OperatorMetrics implements RunMetrics {
       name: 'wasi_operator_informer_lists_total',
       help: 'Full lists by informer and reason: start, gone (410 Gone on a watch), restart (after a failed list or watch). A relist storm shows here.',
       labelNames: ['informer', 'reason'],
+      registers,
+    });
+    const readEventsWaiting = (): number => this.eventsWaiting();
+    new Gauge({
+      name: 'wasi_operator_events_waiting',
+      help: 'Events emitted and not written yet: held back while new runs wait for their Pods (at most 30 s), or being written.',
+      registers,
+      collect() {
+        this.set(readEventsWaiting());
+      },
+    });
+    this.eventsDropped = new Counter({
+      name: 'wasi_operator_events_dropped_total',
+      help: 'Events never written because 10,000 others were waiting already (the oldest go first).',
       registers,
     });
     new Gauge({
@@ -181,6 +198,15 @@ export class OperatorMetrics implements RunMetrics {
 
   countList(informer: string, reason: string): void {
     this.informerLists.inc({ informer, reason });
+  }
+
+  /** Where wasi_operator_events_waiting comes from: read at each scrape, not pushed per event. */
+  readEventsWaitingFrom(read: () => number): void {
+    this.eventsWaiting = read;
+  }
+
+  countEventDropped(): void {
+    this.eventsDropped.inc();
   }
 
   reconcileCount(outcome: ReconcileOutcome): number {

@@ -66,7 +66,13 @@ export async function startOperator(options: StartOperatorOptions): Promise<Runn
   log.info({ apiServer: clients.api.access.server, credentials: clients.api.access.source }, 'connecting to the API server');
   const metrics = new OperatorMetrics({ perAppLabel: options.metricsPerAppLabel ?? false });
   // Events wait while new apps wait for their Pods (see kube/events.ts).
-  const events: EventRecorder = new EventRecorder(eventSink(clients), { instance: election.identity, log, holdWhile: (): boolean => controller.startingRuns });
+  const events: EventRecorder = new EventRecorder(eventSink(clients), {
+    instance: election.identity,
+    log,
+    holdWhile: (): boolean => controller.startingRuns,
+    onDropped: () => metrics.countEventDropped(),
+  });
+  metrics.readEventsWaitingFrom(() => events.waiting);
   const controller: Controller = new Controller({
     config: options.config,
     clients,

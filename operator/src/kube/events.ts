@@ -52,6 +52,8 @@ export interface EventRecorderOptions {
   maxInFlight?: number;
   /** Events waiting beyond this are dropped, oldest first, and counted in a warning; default 10,000. */
   maxBacklog?: number;
+  /** Told of each event (or count update) dropped so. */
+  onDropped?: () => void;
 }
 
 /** One written (or to be written) event and the repeats that count on it. */
@@ -164,6 +166,7 @@ export class EventRecorder {
       const dropped = this.backlog.shift()!;
       // A dropped count update may be scheduled again by the next repeat.
       if (dropped.kind === 'patch') dropped.series.patching = false;
+      this.options.onDropped?.();
       if (this.dropped++ % 1000 === 0) this.options.log.warn({ dropped: this.dropped }, 'event backlog full; dropping the oldest events');
     }
     this.pump();
