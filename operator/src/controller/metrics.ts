@@ -134,7 +134,7 @@ export class OperatorMetrics implements RunMetrics {
     const readEventsWaiting = (): number => this.eventsWaiting();
     new Gauge({
       name: 'wasi_operator_events_waiting',
-      help: 'Events emitted and not written yet: held back while new runs wait for their Pods (at most 30 s), or being written.',
+      help: 'Events emitted and not written yet: held back while new runs wait for their Pods, or being written.',
       registers,
       collect() {
         this.set(readEventsWaiting());
@@ -142,7 +142,7 @@ export class OperatorMetrics implements RunMetrics {
     });
     this.eventsDropped = new Counter({
       name: 'wasi_operator_events_dropped_total',
-      help: 'Events never written because 10,000 others were waiting already (the oldest go first).',
+      help: 'Events never written because the backlog of waiting events was full (the oldest go first).',
       registers,
     });
     new Gauge({
